@@ -1,0 +1,76 @@
+// Kernel configuration: environment plus an optional JSON file, validated at boot.
+import { readFileSync } from 'node:fs';
+import configSchema from '@dotmac/schemas/kernel-config.schema.json' with { type: 'json' };
+import type { KernelConfig } from '@dotmac/schemas/types/kernel-config';
+import type { ErrorObject } from 'ajv';
+import { ConfigError } from './errors.ts';
+import { compileSchema, type JsonSchema } from './validation.ts';
+
+/** Configuration after defaults: only the two service URLs may be absent. */
+export type Config = Readonly<
+  KernelConfig & Required<Omit<KernelConfig, 'DATABASE_URL' | 'REDIS_URL' | 'ADMIN_TOKEN'>>
+>;
+
+const FILE_KEY = 'DOTMAC_CONFIG_FILE';
+const properties = configSchema.properties as Record<string, JsonSchema>;
+const validate = compileSchema<KernelConfig>(configSchema as JsonSchema, { coerce: true });
+
+/**
+ * Reads the configuration. Environment keys win over the file named by DOTMAC_CONFIG_FILE;
+ * unknown environment variables are ignored (the environment holds much else), unknown
+ * file keys are errors. Throws ConfigError with one line per bad key.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, unknown> = { ...readConfigFile(env[FILE_KEY]) };
+  for (const key of Object.keys(properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const original = { ...raw };
+  if (!validate(raw)) throw new ConfigError(describeProblems(validate.errors ?? [], original));
+  const config = raw as Config;
+  if (!config.RUN_WORKERS && !config.REDIS_URL) {
+    throw new ConfigError([
+      'RUN_WORKERS: false needs REDIS_URL, so that jobs reach a worker process (the in-process queue has no other worker)',
+    ]);
+  }
+  return Object.freeze(config);
+}
+
+function readConfigFile(path: string | undefined): Record<string, unknown> {
+  if (!path) return {};
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError([`${FILE_KEY}: cannot read ${path} (${(e as Error).message})`]);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
+    return parsed as Record<string, unknown>;
+  } catch (e) {
+    throw new ConfigError([`${FILE_KEY}: ${path} is not a JSON object of settings (${(e as Error).message})`]);
+  }
+}
+
+/** One line per key: what it is, what was expected, and what was given. */
+function describeProblems(errors: readonly ErrorObject[], given: Record<string, unknown>): string[] {
+  const lines = new Map<string, string>();
+  for (const e of errors) {
+    const key =
+      e.keyword === 'additionalProperties'
+        ? (e.params as { additionalProperty: string }).additionalProperty
+        : e.instancePath.replace(/^\//, '');
+    if (lines.has(key)) continue;
+    const expected =
+      e.keyword === 'additionalProperties'
+        ? 'is not a known setting'
+        : (properties[key]?.['x-expected'] as string | undefined)
+          ? `must be ${properties[key]?.['x-expected']}`
+          : (e.message ?? 'is invalid');
+    const got = key in given ? ` (got ${JSON.stringify(given[key])})` : '';
+    lines.set(key, `${key}: ${expected}${got}`);
+  }
+  return [...lines.values()];
+}

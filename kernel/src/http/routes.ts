@@ -1,0 +1,137 @@
+// One way to declare an HTTP route: its method, path, schemas and handler together. The
+// kernel validates input against the schemas and assembles /openapi.json from them.
+
+import type { ValidateFunction } from 'ajv';
+import type { Context } from 'hono';
+import { ConflictError } from '../errors.ts';
+import { compileSchema, type JsonSchema } from '../validation.ts';
+import { problemSchema } from './problem.ts';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** Who may call a route until identity (RBAC) lands: anyone, or holders of the admin token. */
+export type RouteAccess = 'public' | 'admin';
+
+/** Validated input handed to a route handler. */
+export interface RouteInput<B, Q, P> {
+  readonly body: B;
+  readonly query: Q;
+  readonly params: P;
+  readonly c: Context;
+}
+
+export interface RouteDefinition<B = unknown, Q = Record<string, unknown>, P = Record<string, string>> {
+  readonly method: HttpMethod;
+  /** Hono-style path: `/api/v1/admin/dead-letters/:id`. */
+  readonly path: string;
+  readonly summary: string;
+  readonly tags?: readonly string[];
+  readonly access: RouteAccess;
+  readonly request?: {
+    readonly body?: JsonSchema;
+    readonly query?: JsonSchema;
+    readonly params?: JsonSchema;
+  };
+  /** Documented responses by status; errors are problem+json and need not be listed. */
+  readonly responses: Readonly<Record<number, { readonly description: string; readonly schema?: JsonSchema }>>;
+  readonly handler: (input: RouteInput<B, Q, P>) => Promise<Response> | Response;
+}
+
+/** A route with its validators compiled once. */
+export interface CompiledRoute {
+  readonly definition: RouteDefinition<unknown, unknown, unknown>;
+  readonly body?: ValidateFunction;
+  readonly query?: ValidateFunction;
+  readonly params?: ValidateFunction;
+}
+
+/** Declares a route (typing helper; registration is `HttpRoutes.add`). */
+export function defineRoute<B = unknown, Q = Record<string, unknown>, P = Record<string, string>>(
+  definition: RouteDefinition<B, Q, P>,
+): RouteDefinition<B, Q, P> {
+  return definition;
+}
+
+/** Every route the kernel serves; the HTTP app and the OpenAPI document are built from it. */
+export class HttpRoutes {
+  private readonly routes: CompiledRoute[] = [];
+
+  add<B, Q, P>(definition: RouteDefinition<B, Q, P>): void {
+    const d = definition as unknown as RouteDefinition<unknown, unknown, unknown>;
+    if (this.routes.some((r) => r.definition.method === d.method && r.definition.path === d.path)) {
+      throw new ConflictError(`route ${d.method.toUpperCase()} ${d.path} is already declared`);
+    }
+    this.routes.push({
+      definition: d,
+      body: d.request?.body ? compileSchema(d.request.body) : undefined,
+      query: d.request?.query ? compileSchema(d.request.query, { coerce: true }) : undefined,
+      params: d.request?.params ? compileSchema(d.request.params, { coerce: true }) : undefined,
+    });
+  }
+
+  all(): readonly CompiledRoute[] {
+    return this.routes;
+  }
+
+  /** The OpenAPI 3.1 document of every declared route. */
+  openApi(info: { title: string; version: string }): Record<string, unknown> {
+    const paths: Record<string, Record<string, unknown>> = {};
+    for (const { definition: d } of this.routes) {
+      const path = d.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+      const parameters = [
+        ...parametersOf(d.request?.params, 'path', d.path),
+        ...parametersOf(d.request?.query, 'query', d.path),
+      ];
+      const responses: Record<string, unknown> = {};
+      for (const [status, r] of Object.entries(d.responses)) {
+        responses[status] = r.schema
+          ? { description: r.description, content: { 'application/json': { schema: stripIds(r.schema) } } }
+          : { description: r.description };
+      }
+      responses.default = {
+        description: 'An error, as RFC 9457 problem details.',
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+      };
+      paths[path] = paths[path] ?? {};
+      paths[path][d.method] = {
+        summary: d.summary,
+        operationId: `${d.method}${path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_, ch: string | undefined) => (ch ?? '').toUpperCase())}`,
+        ...(d.tags ? { tags: d.tags } : {}),
+        ...(d.access === 'admin' ? { security: [{ adminToken: [] }] } : {}),
+        ...(parameters.length ? { parameters } : {}),
+        ...(d.request?.body
+          ? { requestBody: { required: true, content: { 'application/json': { schema: stripIds(d.request.body) } } } }
+          : {}),
+        responses,
+      };
+    }
+    return {
+      openapi: '3.1.0',
+      info,
+      jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+      paths,
+      components: {
+        schemas: { Problem: problemSchema },
+        securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'The ADMIN_TOKEN setting.' } },
+      },
+    };
+  }
+}
+
+function parametersOf(schema: JsonSchema | undefined, where: 'path' | 'query', routePath: string): unknown[] {
+  const properties = (schema?.properties ?? {}) as Record<string, JsonSchema>;
+  const required = new Set((schema?.required as string[] | undefined) ?? []);
+  return Object.entries(properties).map(([name, s]) => ({
+    name,
+    in: where,
+    required: where === 'path' ? routePath.includes(`:${name}`) : required.has(name),
+    ...(typeof s.description === 'string' ? { description: s.description } : {}),
+    schema: stripIds(s),
+  }));
+}
+
+/** Schemas are embedded inline in the document, where `$id`/`$schema` would be noise. */
+function stripIds(schema: JsonSchema): JsonSchema {
+  const { $id: _id, $schema: _schema, ...rest } = schema;
+  return rest;
+}

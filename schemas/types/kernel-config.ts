@@ -1,0 +1,59 @@
+// Generated from schemas/kernel-config.schema.json by `npm run schemas:types`. Do not edit.
+
+/**
+ * Configuration of a DotMac kernel process, read from the environment (keys as named here) and optionally a JSON file named by DOTMAC_CONFIG_FILE; the environment wins.
+ */
+export interface KernelConfig {
+/**
+ * TCP port the HTTP server listens on.
+ */
+PORT?: number
+/**
+ * Address the HTTP server binds to.
+ */
+HOST?: string
+/**
+ * PostgreSQL connection URL. Unset: the embedded PGlite database in DATA_DIR/pgdata.
+ */
+DATABASE_URL?: string
+/**
+ * Redis connection URL for the BullMQ job queue. Unset: the in-process queue.
+ */
+REDIS_URL?: string
+/**
+ * Folder for local state (the embedded database).
+ */
+DATA_DIR?: string
+/**
+ * Lowest log level written.
+ */
+LOG_LEVEL?: ("fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent")
+/**
+ * Whether this process also runs job workers and the event dispatcher. Set false on API processes when dedicated `npm run worker` processes do that work.
+ */
+RUN_WORKERS?: boolean
+/**
+ * Most connections in the PostgreSQL pool.
+ */
+DB_POOL_MAX?: number
+/**
+ * Deliveries of one event to one subscriber tried before it is dead-lettered.
+ */
+EVENT_MAX_ATTEMPTS?: number
+/**
+ * First retry delay of a failed delivery; each later retry doubles it (with jitter), capped at one hour.
+ */
+EVENT_BACKOFF_MS?: number
+/**
+ * How long a dispatcher holds a claimed delivery before another may take it over (covers a crashed dispatcher).
+ */
+EVENT_LEASE_MS?: number
+/**
+ * How long a graceful shutdown waits for in-flight requests and jobs before closing anyway.
+ */
+SHUTDOWN_TIMEOUT_MS?: number
+/**
+ * Bearer token for the kernel's admin API (dead letters, jobs). Unset: the admin API refuses every call.
+ */
+ADMIN_TOKEN?: string
+}
