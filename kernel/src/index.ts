@@ -1,4 +1,6 @@
 // The kernel's public surface for the SDK, plugins-host code and tests.
+import 'reflect-metadata';
+
 export { type Clock, systemClock } from './clock.ts';
 export { type Config, loadConfig } from './config.ts';
 export { Database, type DatabaseKind, type Tx } from './db/database.ts';

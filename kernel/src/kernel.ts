@@ -105,7 +105,9 @@ export class Kernel {
     try {
       const applied = await db.migrate();
       if (applied.length) log.info({ migrations: applied }, 'kernel migrations applied');
-      const queue: JobQueue = config.REDIS_URL ? new BullMqJobQueue(config.REDIS_URL, log) : new InProcessJobQueue(log);
+      const queue: JobQueue = config.REDIS_URL
+        ? new BullMqJobQueue(config.REDIS_URL, config.QUEUE_PREFIX, log)
+        : new InProcessJobQueue(log);
       container.register(Tokens.JobQueue, { useValue: queue });
       container.register(Tokens.EventSchemas, { useValue: EventSchemas.fromRepository() });
       container.registerSingleton(Tokens.EventBus, EventBus);

@@ -21,6 +21,10 @@ DATABASE_URL?: string
  */
 REDIS_URL?: string
 /**
+ * Prefix of this installation's keys in Redis, so several installations (or test runs) can share one Redis.
+ */
+QUEUE_PREFIX?: string
+/**
  * Folder for local state (the embedded database).
  */
 DATA_DIR?: string

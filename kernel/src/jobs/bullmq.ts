@@ -20,8 +20,6 @@ import {
   KEEP_FAILED,
 } from './queue.ts';
 
-const PREFIX = 'dotmac';
-
 export class BullMqJobQueue implements JobQueue {
   readonly kind = 'bullmq';
   private readonly connection: Redis;
@@ -33,6 +31,7 @@ export class BullMqJobQueue implements JobQueue {
 
   constructor(
     private readonly redisUrl: string,
+    private readonly prefix: string,
     private readonly log: Logger,
   ) {
     this.connection = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
@@ -112,7 +111,7 @@ export class BullMqJobQueue implements JobQueue {
       const worker = new Worker(
         name,
         async (job) => handler({ id: job.id ?? '', name: job.name, data: job.data, attempt: job.attemptsMade + 1 }),
-        { connection: this.connection.duplicate(), prefix: PREFIX, concurrency: definition.concurrency ?? 1 },
+        { connection: this.connection.duplicate(), prefix: this.prefix, concurrency: definition.concurrency ?? 1 },
       );
       worker.on('failed', (job, err) =>
         this.log.warn({ err, job: name, jobId: job?.id, attempt: job?.attemptsMade }, 'job failed'),
@@ -156,7 +155,7 @@ export class BullMqJobQueue implements JobQueue {
   private queue(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.connection, prefix: PREFIX });
+      queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
       queue.on('error', (e) => this.log.warn({ err: e, queue: name }, 'job queue error'));
       this.queues.set(name, queue);
     }
