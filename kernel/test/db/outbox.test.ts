@@ -1,6 +1,6 @@
 // The transactional outbox and its dispatcher, on the database this project runs on.
 import type { EventEnvelope, Kernel } from '@dotmac/kernel';
-import { ValidationError } from '@dotmac/kernel';
+import { EventDispatcher, ValidationError } from '@dotmac/kernel';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { bootTestKernel, type TestKernel } from '../../../test/support/kernel.ts';
 
@@ -37,10 +37,10 @@ async function publish(n: number, tenantId: string | null = null) {
 async function drain(maxPasses = 200) {
   for (let i = 0; i < maxPasses; i++) {
     if ((await kernel.dispatcher.dispatchOnce()) === 0) {
-      const [{ due }] = await kernel.db.query<{ due: number }>(
+      const [row] = await kernel.db.query<{ due: number }>(
         `select count(*)::int as due from kernel.event_delivery where status = 'pending'`,
       );
-      if (due === 0) return;
+      if (row?.due === 0) return;
       await new Promise((r) => setTimeout(r, 10));
     }
   }
