@@ -167,11 +167,7 @@ describe(`event bus on ${process.env.DOTMAC_TEST_DB}`, () => {
   });
 
   test('two dispatchers racing over the same events deliver each one once', async () => {
-    const second = kernel.container.resolve(
-      kernel.dispatcher.constructor as new (
-        ...a: never[]
-      ) => typeof kernel.dispatcher,
-    );
+    const second = kernel.container.resolve(EventDispatcher);
     expect(second).not.toBe(kernel.dispatcher);
     for (let n = 0; n < 20; n++) await publish(n);
     await Promise.all([kernel.dispatcher.dispatchOnce(), second.dispatchOnce(), kernel.dispatcher.dispatchOnce()]);
