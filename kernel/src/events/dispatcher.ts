@@ -12,6 +12,8 @@ import { type EventBus, type EventEnvelope, OUTBOX_CHANNEL } from './bus.ts';
 
 const FAN_OUT_BATCH = 500;
 const CLAIM_BATCH = 200;
+/** Deliveries one dispatcher runs at once; a slow subscriber holds one slot, not the loop. */
+const MAX_IN_FLIGHT = 256;
 const IDLE_POLL_MS = 1000;
 const MAX_BACKOFF_MS = 3_600_000;
 
@@ -52,6 +54,7 @@ export class EventDispatcher {
   private pendingWake = false;
   private listener: pg.PoolClient | undefined;
   private unsubscribeWake: (() => void) | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     @inject(Tokens.Database) private readonly db: Database,
@@ -89,25 +92,49 @@ export class EventDispatcher {
   }
 
   /**
-   * One pass: fans new outbox events out to subscribers, then delivers what is due.
-   * Returns how many deliveries it attempted. Safe to run concurrently in many processes.
+   * One pass: fans new outbox events out to subscribers, then delivers what is due and waits
+   * for those deliveries. Returns how many it attempted. Safe to run concurrently in many processes.
    */
   async dispatchOnce(): Promise<number> {
     await this.fanOut();
-    return this.deliverDue();
+    const claimed = await this.claimDue(CLAIM_BATCH);
+    await Promise.all(claimed.map((d) => this.deliver(d)));
+    return claimed.length;
   }
 
+  /** The loop: keeps up to MAX_IN_FLIGHT deliveries running, claiming more as slots free up. */
   private async run(): Promise<void> {
     while (this.running) {
       this.pendingWake = false;
-      let attempted = 0;
+      let claimed = 0;
       try {
-        attempted = await this.dispatchOnce();
+        await this.fanOut();
+        const free = MAX_IN_FLIGHT - this.inFlight.size;
+        if (free > 0) {
+          const batch = await this.claimDue(Math.min(free, CLAIM_BATCH));
+          for (const d of batch) this.track(d);
+          claimed = batch.length;
+        }
       } catch (e) {
         this.log.error({ err: e }, 'event dispatch pass failed; retrying');
       }
-      if (attempted === 0 && this.running && !this.pendingWake) await this.sleep(IDLE_POLL_MS);
+      if (claimed === 0 && this.running && !this.pendingWake) await this.sleep(IDLE_POLL_MS);
     }
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private track(d: ClaimedDelivery): void {
+    const atCapacity = () => this.inFlight.size >= MAX_IN_FLIGHT;
+    const delivery: Promise<void> = this.deliver(d)
+      .catch((e) =>
+        this.log.error({ err: e, eventId: d.event_id, subscriber: d.subscriber }, 'recording a delivery failed'),
+      )
+      .finally(() => {
+        const wasFull = atCapacity();
+        this.inFlight.delete(delivery);
+        if (wasFull) this.wake();
+      });
+    this.inFlight.add(delivery);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -165,11 +192,11 @@ export class EventDispatcher {
     }
   }
 
-  /** Claims due deliveries for this process's subscribers (with a lease) and runs them. */
-  private async deliverDue(): Promise<number> {
+  /** Claims up to `limit` due deliveries for this process's subscribers, each with a lease. */
+  private async claimDue(limit: number): Promise<ClaimedDelivery[]> {
     const known = this.bus.subscriberIds();
-    if (known.length === 0) return 0;
-    const claimed = await this.db.query<ClaimedDelivery>(
+    if (known.length === 0) return [];
+    return this.db.query<ClaimedDelivery>(
       `with due as (
          select event_id, subscriber from kernel.event_delivery
          where status = 'pending' and next_attempt_at <= now()
@@ -185,10 +212,8 @@ export class EventDispatcher {
        )
        select c.event_id, c.subscriber, c.attempts, o.name, o.tenant_id, o.payload, o.occurred_at
        from claimed c join kernel.outbox_event o on o.id = c.event_id`,
-      [known, CLAIM_BATCH, this.config.EVENT_LEASE_MS],
+      [known, limit, this.config.EVENT_LEASE_MS],
     );
-    await Promise.all(claimed.map((d) => this.deliver(d)));
-    return claimed.length;
   }
 
   private async deliver(d: ClaimedDelivery): Promise<void> {

@@ -53,7 +53,21 @@ beforeAll(async () => {
   recorder('test.a', ['test.*']);
   recorder('test.b', ['test.ping']);
   recorder('test.other', ['billing.**']);
+  kernel.bus.schemas.register({ $id: 'test.gate', type: 'object' });
+  kernel.bus.subscribe({ id: 'test.gated', patterns: ['test.gate'], handle: () => gate.wait() });
 });
+
+/** Holds the `test.gated` subscriber inside its handler until opened. */
+const gate = {
+  entered: false,
+  open: () => {},
+  wait(): Promise<void> {
+    this.entered = true;
+    return new Promise((resolve) => {
+      this.open = resolve;
+    });
+  },
+};
 
 afterAll(async () => {
   await t?.dispose();
@@ -182,6 +196,19 @@ describe(`event bus on ${process.env.DOTMAC_TEST_DB}`, () => {
       const event = await publish(7);
       await expect.poll(() => received.get('test.a')?.map((e) => e.id), { timeout: 5000 }).toEqual([event.id]);
     } finally {
+      await kernel.dispatcher.stop();
+    }
+  });
+
+  test('a subscriber stuck in its handler does not hold back deliveries to the others', async () => {
+    await kernel.dispatcher.start();
+    try {
+      await kernel.db.transaction((tx) => kernel.bus.publish(tx, { name: 'test.gate', payload: {} }));
+      await expect.poll(() => gate.entered, { timeout: 5000 }).toBe(true);
+      const event = await publish(8);
+      await expect.poll(() => received.get('test.b')?.map((e) => e.id), { timeout: 5000 }).toEqual([event.id]);
+    } finally {
+      gate.open();
       await kernel.dispatcher.stop();
     }
   });
