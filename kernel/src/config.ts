@@ -27,13 +27,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (value !== undefined && value !== '') raw[key] = value;
   }
   const original = { ...raw };
-  if (!validate(raw)) throw new ConfigError(describeProblems(validate.errors ?? [], original));
-  const config = raw as Config;
-  if (!config.RUN_WORKERS && !config.REDIS_URL) {
-    throw new ConfigError([
+  const valid = validate(raw);
+  const problems = valid ? [] : describeProblems(validate.errors ?? [], original);
+  // Checked even when other keys are bad, so that one run reports every problem.
+  if (raw.RUN_WORKERS === false && !raw.REDIS_URL) {
+    problems.push(
       'RUN_WORKERS: false needs REDIS_URL, so that jobs reach a worker process (the in-process queue has no other worker)',
-    ]);
+    );
   }
+  if (!valid || problems.length) throw new ConfigError(problems);
+  const config = raw as Config;
   return Object.freeze(config);
 }
 
@@ -66,11 +69,23 @@ function describeProblems(errors: readonly ErrorObject[], given: Record<string, 
     const expected =
       e.keyword === 'additionalProperties'
         ? 'is not a known setting'
-        : (properties[key]?.['x-expected'] as string | undefined)
+        : typeof properties[key]?.['x-expected'] === 'string'
           ? `must be ${properties[key]?.['x-expected']}`
-          : (e.message ?? 'is invalid');
-    const got = key in given ? ` (got ${JSON.stringify(given[key])})` : '';
+          : e.keyword === 'enum'
+            ? `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`
+            : (e.message ?? 'is invalid');
+    const got = key in given ? ` (got ${shown(key, given[key])})` : '';
     lines.set(key, `${key}: ${expected}${got}`);
   }
   return [...lines.values()];
+}
+
+/** Secrets are never echoed back: problems end up in logs. */
+const SECRET_KEYS = new Set(['ADMIN_TOKEN']);
+
+/** How a problem line shows the value given: secrets by length only, URL passwords masked. */
+function shown(key: string, value: unknown): string {
+  if (SECRET_KEYS.has(key)) return typeof value === 'string' ? `${value.length} characters` : typeof value;
+  const text = JSON.stringify(value);
+  return typeof value === 'string' ? text.replace(/^("[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/i, '$1***@') : text;
 }

@@ -22,8 +22,19 @@ const coercingAjv = createAjv(true);
 export function compileSchema<T>(schema: JsonSchema, options: { coerce?: boolean } = {}): ValidateFunction<T> {
   const ajv = options.coerce ? coercingAjv : strictAjv;
   const id = typeof schema.$id === 'string' ? schema.$id : undefined;
-  const known = id ? ajv.getSchema<T>(id) : undefined;
-  return known ?? ajv.compile<T>(schema);
+  if (!id) return ajv.compile<T>(schema);
+  // ajv holds one schema per $id: reuse it only when it is this schema, so that a schema
+  // changed under the same $id (a kernel rebooted with a plugin upgrade) is not validated
+  // against its stale version.
+  const known = ajv.getSchema<T>(id);
+  if (known && JSON.stringify(known.schema) === JSON.stringify(schema)) return known;
+  if (known) ajv.removeSchema(id);
+  return ajv.compile<T>(schema);
+}
+
+/** A property name as one JSON Pointer segment (RFC 6901: `~` and `/` escaped). */
+function pointerSegment(name: string): string {
+  return name.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
 /** Turns ajv errors into field problems whose pointers start at `root` (e.g. `/body`). */
@@ -32,10 +43,10 @@ export function toFieldProblems(errors: readonly ErrorObject[] | null | undefine
     let pointer = `${root}${e.instancePath}`;
     let detail = e.message ?? 'is invalid';
     if (e.keyword === 'required') {
-      pointer = `${pointer}/${(e.params as { missingProperty: string }).missingProperty}`;
+      pointer = `${pointer}/${pointerSegment((e.params as { missingProperty: string }).missingProperty)}`;
       detail = 'is required';
     } else if (e.keyword === 'additionalProperties') {
-      pointer = `${pointer}/${(e.params as { additionalProperty: string }).additionalProperty}`;
+      pointer = `${pointer}/${pointerSegment((e.params as { additionalProperty: string }).additionalProperty)}`;
       detail = 'is not an allowed property';
     } else if (e.keyword === 'enum') {
       detail = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;

@@ -2,7 +2,7 @@
 // shared by API and worker processes started from the test fixture.
 import pg from 'pg';
 import { FIXTURE, type KernelProcess, startKernelProcess, stopProcess } from './process.ts';
-import { createTestDatabase, TEST_REDIS_URL, uniqueQueuePrefix } from './services.ts';
+import { createTestDatabase, deleteQueueKeys, TEST_REDIS_URL, uniqueQueuePrefix } from './services.ts';
 
 export const ADMIN_TOKEN = 'integration-test-admin-token';
 
@@ -46,6 +46,7 @@ export async function scaledSetup(): Promise<ScaledSetup> {
       await Promise.all(processes.map((p) => stopProcess(p)));
       await db.end();
       await database.drop();
+      await deleteQueueKeys(env.QUEUE_PREFIX);
     },
   };
 }

@@ -28,7 +28,7 @@ export interface NewEvent<P = Record<string, unknown>> {
 export interface Subscriber {
   /** Stable id: delivery state is kept per subscriber id, so renaming one re-delivers nothing. */
   readonly id: string;
-  /** Patterns over dotted names: `*` matches one word, a trailing `**` any number of words. */
+  /** Patterns over dotted names: `*` matches one word, a trailing `**` one or more words. */
   readonly patterns: readonly string[];
   /** Handles one event; throwing schedules a retry. May run more than once per event. */
   handle(event: EventEnvelope): Promise<void>;
@@ -91,7 +91,8 @@ export class EventBus {
         { pointer: '/id', detail: 'must be lowercase letters, digits and . _ : - (at most 128)' },
       ]);
     }
-    const bad = subscriber.patterns.find((p) => !PATTERN.test(p) || (p.includes('**') && !p.endsWith('**')));
+    // `**` only as the last word: anywhere else it would never match (`a.**.**` ends in `**` too).
+    const bad = subscriber.patterns.find((p) => !PATTERN.test(p) || p.split('.').slice(0, -1).includes('**'));
     if (bad !== undefined || subscriber.patterns.length === 0) {
       throw new ValidationError(`subscriber ${subscriber.id} has an invalid pattern ${JSON.stringify(bad ?? '')}`, [
         { pointer: '/patterns', detail: 'each must be dotted words, `*`, or a trailing `**`' },

@@ -4,7 +4,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
-import { routePath } from 'hono/route';
+import { matchedRoutes } from 'hono/route';
+import { METHOD_NAME_ALL } from 'hono/router';
 import { DotmacError, ValidationError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { validateOrThrow } from '../validation.ts';
@@ -40,7 +41,7 @@ export function createApp(deps: AppDependencies): Hono<Env> {
     const log = deps.log.child({ requestId: c.get('requestId') });
     c.set('log', log);
     await next();
-    const route = routePath(c) || 'unmatched';
+    const route = declaredRoutePath(c);
     const seconds = (performance.now() - started) / 1000;
     deps.metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
     deps.metrics.httpDuration.observe({ method: c.req.method, route }, seconds);
@@ -87,6 +88,15 @@ class PayloadTooLarge extends DotmacError {
   }
 }
 
+/**
+ * The declared path pattern the request matched (`/things/:id`), or `unmatched`. Middleware
+ * is registered for every method (`ALL`), declared routes for one; looking past the
+ * middleware also labels requests refused before their handler ran (413, 401).
+ */
+function declaredRoutePath(c: Context): string {
+  return matchedRoutes(c).findLast((r) => r.method !== METHOD_NAME_ALL)?.path ?? 'unmatched';
+}
+
 function digest(token: string): Buffer {
   return createHash('sha256').update(token).digest();
 }
@@ -94,7 +104,7 @@ function digest(token: string): Buffer {
 function requireAdmin(c: Context, expected: Buffer | undefined): void {
   if (!expected) throw new UnauthorizedError('the admin API is disabled: set ADMIN_TOKEN to enable it');
   const header = c.req.header('authorization') ?? '';
-  const match = /^Bearer (.+)$/.exec(header);
+  const match = /^Bearer +(.+)$/i.exec(header); // auth schemes are case-insensitive (RFC 9110)
   if (!match?.[1] || !timingSafeEqual(digest(match[1]), expected)) {
     throw new UnauthorizedError('this route needs the admin token as `Authorization: Bearer <token>`');
   }

@@ -80,5 +80,8 @@ export function toProblem(error: unknown, instance: string, requestId: string | 
 }
 
 export function problemResponse(c: Context, problem: Problem): Response {
-  return c.body(JSON.stringify(problem), problem.status as 400, { 'content-type': PROBLEM_CONTENT_TYPE });
+  const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE };
+  // RFC 9110: a 401 must say which authentication scheme would be accepted.
+  if (problem.status === 401) headers['www-authenticate'] = 'Bearer';
+  return c.body(JSON.stringify(problem), problem.status as 400, headers);
 }

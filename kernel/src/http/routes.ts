@@ -58,8 +58,20 @@ export class HttpRoutes {
 
   add<B, Q, P>(definition: RouteDefinition<B, Q, P>): void {
     const d = definition as unknown as RouteDefinition<unknown, unknown, unknown>;
-    if (this.routes.some((r) => r.definition.method === d.method && r.definition.path === d.path)) {
-      throw new ConflictError(`route ${d.method.toUpperCase()} ${d.path} is already declared`);
+    const same = this.routes.find(
+      (r) => r.definition.method === d.method && routeShape(r.definition.path) === routeShape(d.path),
+    );
+    if (same) {
+      throw new ConflictError(
+        `route ${d.method.toUpperCase()} ${d.path} is already declared${same.definition.path === d.path ? '' : ` as ${same.definition.path}`}`,
+      );
+    }
+    const id = operationId(d);
+    const clash = this.routes.find((r) => operationId(r.definition) === id);
+    if (clash) {
+      throw new ConflictError(
+        `routes ${clash.definition.method.toUpperCase()} ${clash.definition.path} and ${d.method.toUpperCase()} ${d.path} would share the OpenAPI operationId ${id}; rename one path`,
+      );
     }
     this.routes.push({
       definition: d,
@@ -77,11 +89,8 @@ export class HttpRoutes {
   openApi(info: { title: string; version: string }): Record<string, unknown> {
     const paths: Record<string, Record<string, unknown>> = {};
     for (const { definition: d } of this.routes) {
-      const path = d.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-      const parameters = [
-        ...parametersOf(d.request?.params, 'path', d.path),
-        ...parametersOf(d.request?.query, 'query', d.path),
-      ];
+      const path = openApiPath(d.path);
+      const parameters = [...pathParameters(d.request?.params, path), ...queryParameters(d.request?.query)];
       const responses: Record<string, unknown> = {};
       for (const [status, r] of Object.entries(d.responses)) {
         responses[status] = r.schema
@@ -95,7 +104,7 @@ export class HttpRoutes {
       paths[path] = paths[path] ?? {};
       paths[path][d.method] = {
         summary: d.summary,
-        operationId: `${d.method}${path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_, ch: string | undefined) => (ch ?? '').toUpperCase())}`,
+        operationId: operationId(d),
         ...(d.tags ? { tags: d.tags } : {}),
         ...(d.access === 'admin' ? { security: [{ adminToken: [] }] } : {}),
         ...(parameters.length ? { parameters } : {}),
@@ -118,13 +127,49 @@ export class HttpRoutes {
   }
 }
 
-function parametersOf(schema: JsonSchema | undefined, where: 'path' | 'query', routePath: string): unknown[] {
+/** A path without its parameter names: `/a/:id` and `/a/:key` match the same requests. */
+function routeShape(path: string): string {
+  return path.replace(/:[A-Za-z0-9_]+/g, ':');
+}
+
+/** The OpenAPI form of a Hono path: `/a/:id{[0-9]+}` becomes `/a/{id}`. */
+function openApiPath(path: string): string {
+  return path.replace(/:([A-Za-z0-9_]+)(\{(?:[^{}]|\{[^{}]*\})*\})?\??/g, '{$1}');
+}
+
+/** `get /api/v1/things/:id` becomes `getApiV1ThingsId`. */
+function operationId(d: Pick<RouteDefinition, 'method' | 'path'>): string {
+  const words = openApiPath(d.path)
+    .replace(/[{}]/g, '')
+    .replace(/[^A-Za-z0-9]+(.)?/g, (_, ch: string | undefined) => (ch ?? '').toUpperCase());
+  return `${d.method}${words}`;
+}
+
+/**
+ * One required parameter per templated segment of `path` (OpenAPI demands exactly that),
+ * described by the params schema where it has the name, else as a plain string.
+ */
+function pathParameters(schema: JsonSchema | undefined, path: string): unknown[] {
+  const properties = (schema?.properties ?? {}) as Record<string, JsonSchema>;
+  return [...path.matchAll(/\{([^}]+)\}/g)].map(([, name = '']) => {
+    const s = properties[name];
+    return {
+      name,
+      in: 'path',
+      required: true,
+      ...(typeof s?.description === 'string' ? { description: s.description } : {}),
+      schema: s ? stripIds(s) : { type: 'string' },
+    };
+  });
+}
+
+function queryParameters(schema: JsonSchema | undefined): unknown[] {
   const properties = (schema?.properties ?? {}) as Record<string, JsonSchema>;
   const required = new Set((schema?.required as string[] | undefined) ?? []);
   return Object.entries(properties).map(([name, s]) => ({
     name,
-    in: where,
-    required: where === 'path' ? routePath.includes(`:${name}`) : required.has(name),
+    in: 'query',
+    required: required.has(name),
     ...(typeof s.description === 'string' ? { description: s.description } : {}),
     schema: stripIds(s),
   }));

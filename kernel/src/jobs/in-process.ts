@@ -18,6 +18,9 @@ import {
   KEEP_FAILED,
 } from './queue.ts';
 
+/** The longest delay setTimeout takes; a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 interface Entry {
   id: string;
   name: string;
@@ -67,6 +70,7 @@ export class InProcessJobQueue implements JobQueue {
   }
 
   async schedule<D>(schedulerId: string, cron: string, name: string, data: D): Promise<void> {
+    if (this.closed) throw new ConflictError('the job queue is closed');
     await this.unschedule(schedulerId);
     const job = new Cron(cron, { protect: true }, () => {
       void this.enqueue(name, data).catch((e) => this.log.error({ err: e, schedulerId }, 'scheduled job not enqueued'));
@@ -122,13 +126,20 @@ export class InProcessJobQueue implements JobQueue {
     clearTimeout(timer);
   }
 
+  /** Makes the delayed job `id` wait once its `notBefore` has come. */
   private after(ms: number, id: string): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      const job = this.jobs.get(id);
-      if (job?.state === 'delayed') job.state = 'waiting';
-      this.pump();
-    }, ms);
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        const job = this.jobs.get(id);
+        if (job?.state !== 'delayed') return;
+        const left = job.notBefore - Date.now();
+        if (left > 0) return this.after(left, id);
+        job.state = 'waiting';
+        this.pump();
+      },
+      Math.min(ms, MAX_TIMER_MS),
+    );
     this.timers.add(timer);
   }
 
