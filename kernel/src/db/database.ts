@@ -21,6 +21,11 @@ export interface Tx {
   readonly em: SqlEntityManager;
   /** Runs `fn` once the transaction has committed (never after a rollback). */
   afterCommit(fn: () => void): void;
+  /**
+   * Runs `fn` inside the transaction just before it commits, once per `key` however often it
+   * is asked for (e.g. one NOTIFY for a transaction that publishes a hundred events).
+   */
+  beforeCommit(key: string, fn: () => Promise<void>): void;
 }
 
 /** Which engine serves the database. */
@@ -102,6 +107,7 @@ export class Database {
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     const committed: Array<() => void> = [];
+    const beforeCommit = new Map<string, () => Promise<void>>();
     const result = await this.orm.em.fork().transactional(async (em) => {
       const kysely = em.getKysely();
       const tx: Tx = {
@@ -112,8 +118,13 @@ export class Database {
         afterCommit(cb) {
           committed.push(cb);
         },
+        beforeCommit(key, cb) {
+          if (!beforeCommit.has(key)) beforeCommit.set(key, cb);
+        },
       };
-      return fn(tx);
+      const value = await fn(tx);
+      for (const cb of beforeCommit.values()) await cb();
+      return value;
     });
     for (const cb of committed) cb();
     return result;

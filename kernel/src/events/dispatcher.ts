@@ -55,6 +55,8 @@ export class EventDispatcher {
   private listener: pg.PoolClient | undefined;
   private unsubscribeWake: (() => void) | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  private acks: ClaimedDelivery[] = [];
+  private ackFlush: Promise<void> | undefined;
 
   constructor(
     @inject(Tokens.Database) private readonly db: Database,
@@ -238,12 +240,32 @@ export class EventDispatcher {
       await this.recordFailure(d, e, log);
       return;
     }
-    // Fenced on `attempts`: a dispatcher whose lease was taken over does not overwrite the newer claim.
-    await this.db.query(
-      `update kernel.event_delivery set status = 'delivered', delivered_at = now(), locked_until = null, last_error = null
-       where event_id = $1 and subscriber = $2 and attempts = $3 and status = 'pending'`,
-      [d.event_id, d.subscriber, d.attempts],
-    );
+    await this.acknowledge(d);
+  }
+
+  /**
+   * Marks a delivery done. Deliveries finishing in the same turn of the event loop share one
+   * UPDATE (one commit for many events); the promise settles when that batch is recorded.
+   */
+  private acknowledge(d: ClaimedDelivery): Promise<void> {
+    this.acks.push(d);
+    this.ackFlush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      const batch = this.acks;
+      this.acks = [];
+      this.ackFlush = undefined;
+      // Fenced on `attempts`: a dispatcher whose lease was taken over does not overwrite the newer claim.
+      return this.db
+        .query(
+          `update kernel.event_delivery d
+           set status = 'delivered', delivered_at = now(), locked_until = null, last_error = null
+           from unnest($1::uuid[], $2::text[], $3::int[]) as done(event_id, subscriber, attempts)
+           where d.event_id = done.event_id and d.subscriber = done.subscriber and d.attempts = done.attempts
+             and d.status = 'pending'`,
+          [batch.map((b) => b.event_id), batch.map((b) => b.subscriber), batch.map((b) => b.attempts)],
+        )
+        .then(() => undefined);
+    });
+    return this.ackFlush;
   }
 
   private async recordFailure(d: ClaimedDelivery, error: unknown, log: Logger): Promise<void> {

@@ -47,26 +47,32 @@ export function createApp(deps: AppDependencies): Hono<Env> {
     deps.metrics.httpDuration.observe({ method: c.req.method, route }, seconds);
     log.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: seconds * 1000 }, 'request');
   });
-  app.use(
-    bodyLimit({
-      maxSize: deps.maxBodyBytes ?? 1024 * 1024,
-      onError: (c) =>
-        problemResponse(c, toProblem(new PayloadTooLarge(), c.req.path, c.get('requestId'), c.get('log'))),
-    }),
-  );
+  // Only routes that read a body get the limit: applied to all, it makes every GET build a
+  // full Request body stream (a measurable cost on /healthz).
+  const limitBody = bodyLimit({
+    maxSize: deps.maxBodyBytes ?? 1024 * 1024,
+    onError: (c) => problemResponse(c, toProblem(new PayloadTooLarge(), c.req.path, c.get('requestId'), c.get('log'))),
+  });
 
   for (const route of deps.routes.all()) {
     const d = route.definition;
-    app.on(d.method.toUpperCase(), d.path, async (c) => {
+    const handle = async (c: Context) => {
       if (d.access === 'admin') requireAdmin(c, adminDigest);
       const input = await validatedInput(c, route);
       return d.handler({ ...input, c });
-    });
+    };
+    if (route.body) app.on(d.method.toUpperCase(), d.path, limitBody, handle);
+    else app.on(d.method.toUpperCase(), d.path, handle);
   }
 
-  app.notFound((c) => {
-    throw new NotFound(`no route ${c.req.method} ${c.req.path}`);
-  });
+  // Answered, not thrown: hono runs the not-found handler outside the middleware's error
+  // handling, so a throw here would skip the metrics and access log above.
+  app.notFound((c) =>
+    problemResponse(
+      c,
+      toProblem(new NotFound(`no route ${c.req.method} ${c.req.path}`), c.req.path, c.get('requestId'), c.get('log')),
+    ),
+  );
   app.onError((error, c) =>
     problemResponse(c, toProblem(error, c.req.path, c.get('requestId'), c.get('log') ?? deps.log)),
   );
