@@ -60,7 +60,15 @@ test('events committed before a worker is killed mid-delivery are all delivered 
   expect(bySecond.rows.map((r) => r.event_id).sort()).toEqual(
     ids.filter((id) => !finishedBeforeKill.includes(id)).sort(),
   );
-  const states = await s.db.query(`select status, count(*)::int as n from kernel.event_delivery group by status`);
-  expect(states.rows).toEqual([{ status: 'delivered', n: 10 }]);
+  // The handler's row lands just before the dispatcher records the delivery.
+  await expect
+    .poll(
+      async () =>
+        (await s.db.query(`select status, count(*)::int as n from kernel.event_delivery group by status`)).rows,
+      {
+        timeout: 10_000,
+      },
+    )
+    .toEqual([{ status: 'delivered', n: 10 }]);
   expect(await stopProcess(second)).toBe(0);
 });

@@ -57,6 +57,9 @@ export class EventDispatcher {
   private readonly inFlight = new Set<Promise<void>>();
   private acks: ClaimedDelivery[] = [];
   private ackFlush: Promise<void> | undefined;
+  /** Deliveries this dispatcher is running, whose leases it keeps renewing. */
+  private readonly leases = new Map<string, ClaimedDelivery>();
+  private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(
     @inject(Tokens.Database) private readonly db: Database,
@@ -233,14 +236,60 @@ export class EventDispatcher {
       subscriber: d.subscriber,
       tenantId: event.tenantId,
     });
+    this.hold(d);
     try {
-      if (!subscriber) throw new Error(`subscriber ${d.subscriber} is no longer registered`);
-      await subscriber.handle(event);
-    } catch (e) {
-      await this.recordFailure(d, e, log);
-      return;
+      try {
+        if (!subscriber) throw new Error(`subscriber ${d.subscriber} is no longer registered`);
+        await subscriber.handle(event);
+      } catch (e) {
+        await this.recordFailure(d, e, log);
+        return;
+      }
+      await this.acknowledge(d);
+    } finally {
+      this.release(d);
     }
-    await this.acknowledge(d);
+  }
+
+  /**
+   * Keeps the lease of a running delivery alive (renewed every third of EVENT_LEASE_MS), so a
+   * handler slower than the lease is not taken over while it runs; only a dead dispatcher's are.
+   */
+  private hold(d: ClaimedDelivery): void {
+    this.leases.set(`${d.event_id}/${d.subscriber}`, d);
+    if (!this.heartbeat) {
+      this.heartbeat = setInterval(() => void this.renewLeases(), Math.max(100, this.config.EVENT_LEASE_MS / 3));
+      this.heartbeat.unref();
+    }
+  }
+
+  private release(d: ClaimedDelivery): void {
+    this.leases.delete(`${d.event_id}/${d.subscriber}`);
+    if (this.leases.size === 0 && this.heartbeat) {
+      clearInterval(this.heartbeat);
+      this.heartbeat = undefined;
+    }
+  }
+
+  private async renewLeases(): Promise<void> {
+    const held = [...this.leases.values()];
+    if (held.length === 0) return;
+    try {
+      await this.db.query(
+        `update kernel.event_delivery d set locked_until = now() + make_interval(secs => $4::double precision / 1000)
+         from unnest($1::uuid[], $2::text[], $3::int[]) as held(event_id, subscriber, attempts)
+         where d.event_id = held.event_id and d.subscriber = held.subscriber and d.attempts = held.attempts
+           and d.status = 'pending'`,
+        [
+          held.map((h) => h.event_id),
+          held.map((h) => h.subscriber),
+          held.map((h) => h.attempts),
+          this.config.EVENT_LEASE_MS,
+        ],
+      );
+    } catch (e) {
+      this.log.warn({ err: e, deliveries: held.length }, 'renewing delivery leases failed; will retry');
+    }
   }
 
   /**

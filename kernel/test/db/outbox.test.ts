@@ -60,11 +60,16 @@ beforeAll(async () => {
 /** Holds the `test.gated` subscriber inside its handler until opened. */
 const gate = {
   entered: false,
-  open: () => {},
+  entries: 0,
+  waiters: [] as Array<() => void>,
+  open() {
+    for (const resolve of this.waiters.splice(0)) resolve();
+  },
   wait(): Promise<void> {
     this.entered = true;
+    this.entries++;
     return new Promise((resolve) => {
-      this.open = resolve;
+      this.waiters.push(resolve);
     });
   },
 };
@@ -211,5 +216,27 @@ describe(`event bus on ${process.env.DOTMAC_TEST_DB}`, () => {
       gate.open();
       await kernel.dispatcher.stop();
     }
+  });
+
+  test('a delivery slower than its lease is not taken over by another dispatcher while it runs', async () => {
+    gate.entered = false;
+    gate.entries = 0;
+    const other = kernel.container.resolve(EventDispatcher);
+    await kernel.dispatcher.start();
+    try {
+      await kernel.db.transaction((tx) => kernel.bus.publish(tx, { name: 'test.gate', payload: {} }));
+      await expect.poll(() => gate.entered, { timeout: 5000 }).toBe(true);
+      await new Promise((r) => setTimeout(r, 2500)); // EVENT_LEASE_MS is 1000 in tests
+      await other.dispatchOnce();
+      expect(gate.entries).toBe(1);
+    } finally {
+      gate.open();
+      await kernel.dispatcher.stop();
+    }
+    const states = await kernel.db.query<{ status: string; attempts: number }>(
+      `select d.status, d.attempts from kernel.event_delivery d join kernel.outbox_event o on o.id = d.event_id
+       where d.subscriber = 'test.gated' order by o.seq desc limit 1`,
+    );
+    expect(states).toEqual([{ status: 'delivered', attempts: 1 }]);
   });
 });
