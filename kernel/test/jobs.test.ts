@@ -139,9 +139,8 @@ describe.each(adapters)('$kind job queue', ({ kind, open }) => {
     expect(runs).toBe(1);
   });
 
-  test.runIf(kind === 'bullmq')(
-    'a queue without workers only enqueues; a worker process on the same prefix runs the job',
-    async () => {
+  if (kind === 'bullmq')
+    test('a queue without workers only enqueues; a worker process on the same prefix runs the job', async () => {
       const api = queue();
       let apiRuns = 0;
       api.define('test.split', async () => {
@@ -162,8 +161,7 @@ describe.each(adapters)('$kind job queue', ({ kind, open }) => {
       await expect.poll(() => api.status(id), POLL).toMatchObject({ state: 'completed', result: 'done' });
       expect(seen).toEqual([{ from: 'api' }]);
       expect(apiRuns).toBe(0);
-    },
-  );
+    });
 
   test('enqueueing a jobId the queue still holds returns the same id and runs the job once', async () => {
     const q = queue();
@@ -469,21 +467,21 @@ describe.each(adapters)('$kind job queue', ({ kind, open }) => {
     expect(finished).toBe(false);
   });
 
-  test.runIf(kind === 'bullmq')('close releases every Redis connection it opened', async () => {
-    const q = queue();
-    q.define('test.quick', async () => 'done');
-    await q.startWorkers();
-    const id = await q.enqueue('test.quick', {});
-    await expect.poll(() => q.status(id), POLL).toMatchObject({ state: 'completed' });
-    expect(await clientsNamed(`${prefix}:`)).not.toEqual([]);
+  if (kind === 'bullmq')
+    test('close releases every Redis connection it opened', async () => {
+      const q = queue();
+      q.define('test.quick', async () => 'done');
+      await q.startWorkers();
+      const id = await q.enqueue('test.quick', {});
+      await expect.poll(() => q.status(id), POLL).toMatchObject({ state: 'completed' });
+      expect(await clientsNamed(`${prefix}:`)).not.toEqual([]);
 
-    await q.close(5_000);
-    await expect.poll(() => clientsNamed(`${prefix}:`), POLL).toEqual([]);
-  });
+      await q.close(5_000);
+      await expect.poll(() => clientsNamed(`${prefix}:`), POLL).toEqual([]);
+    });
 
-  test.runIf(kind === 'bullmq')(
-    'ping fails fast with UnavailableError, without the password, while Redis is unreachable',
-    async () => {
+  if (kind === 'bullmq')
+    test('ping fails fast with UnavailableError, without the password, while Redis is unreachable', async () => {
       const q = new BullMqJobQueue('redis://dotmac:s3cret-pw@127.0.0.1:1', prefix, log);
       opened.push(q);
       for (let i = 0; i < 2; i++) {
@@ -495,15 +493,14 @@ describe.each(adapters)('$kind job queue', ({ kind, open }) => {
         expect((error as Error).message).toContain('127.0.0.1:1');
         expect((error as Error).message).not.toContain('s3cret-pw');
       }
-    },
-    15_000,
-  );
+    }, 15_000);
 
-  test.runIf(kind === 'in-process')('a closed queue refuses new jobs and fails ping', async () => {
-    const q = queue();
-    await q.close(1_000);
-    await expect(q.enqueue('test.late', {})).rejects.toThrow(/closed/);
-    await expect(q.schedule('test-late', '* * * * * *', 'test.late', {})).rejects.toThrow(/closed/);
-    await expect(q.ping()).rejects.toThrow(/closed/);
-  });
+  if (kind === 'in-process')
+    test('a closed queue refuses new jobs and fails ping', async () => {
+      const q = queue();
+      await q.close(1_000);
+      await expect(q.enqueue('test.late', {})).rejects.toThrow(/closed/);
+      await expect(q.schedule('test-late', '* * * * * *', 'test.late', {})).rejects.toThrow(/closed/);
+      await expect(q.ping()).rejects.toThrow(/closed/);
+    });
 });
