@@ -131,3 +131,56 @@ describe('generated types in schemas/types/', () => {
     expect(readdirSync(join(here, 'types')).sort()).toEqual(expected.sort());
   });
 });
+
+/** JSON pointers of every object schema, at any depth, that does not refuse unknown properties. */
+function openObjects(schema: unknown, pointer = ''): string[] {
+  if (Array.isArray(schema)) return schema.flatMap((s, i) => openObjects(s, `${pointer}/${i}`));
+  if (schema === null || typeof schema !== 'object') return [];
+  const s = schema as Schema;
+  const isObject =
+    s.type === 'object' ||
+    (Array.isArray(s.type) && s.type.includes('object')) ||
+    'properties' in s ||
+    'patternProperties' in s;
+  const open = isObject && s.additionalProperties !== false ? [pointer] : [];
+  const nested = Object.entries(s).flatMap(([key, value]) => {
+    if (key === 'enum' || key === 'const' || key === 'default' || key === 'examples') return [];
+    if (
+      (key === 'properties' || key === 'patternProperties' || key === '$defs') &&
+      value &&
+      typeof value === 'object'
+    ) {
+      return Object.entries(value as Schema).flatMap(([name, sub]) => openObjects(sub, `${pointer}/${key}/${name}`));
+    }
+    return openObjects(value, `${pointer}/${key}`);
+  });
+  return [...open, ...nested];
+}
+
+test('openObjects finds nested objects that accept unknown properties', () => {
+  const schema = {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      a: { type: 'object', properties: { b: { type: 'string' } } },
+      c: { type: 'array', items: { type: 'object', additionalProperties: false } },
+      d: { anyOf: [{ type: 'boolean' }, { properties: {} }] },
+    },
+    $defs: { e: { type: ['object', 'null'], additionalProperties: true } },
+  };
+  expect(openObjects(schema)).toEqual(['/properties/a', '/properties/d/anyOf/1', '/$defs/e']);
+});
+
+describe('plugin-manifest.schema.json, which plugin authors read in their editors', () => {
+  const manifest = schemas.find((s) => s.name === 'plugin-manifest.schema.json');
+
+  test('describes itself and every property at every level', () => {
+    expect(manifest?.schema.description).toEqual(expect.any(String));
+    expect(undescribedProperties(manifest?.schema)).toEqual([]);
+  });
+
+  test('refuses unknown properties in every object but the inline JSON Schema, which is open by nature', () => {
+    expect(manifest?.schema.type).toBe('object');
+    expect(openObjects(manifest?.schema)).toEqual(['/$defs/jsonSchema']);
+  });
+});

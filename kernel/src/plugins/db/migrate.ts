@@ -1,0 +1,194 @@
+// Applies a plugin's numbered SQL migrations to its own schema, as its owner role, and then
+// makes every table in the schema tenant-safe with row-level security.
+import { createHash } from 'node:crypto';
+import type { Database, Tx } from '../../db/database.ts';
+import { ConflictError, DotmacError, ValidationError } from '../../errors.ts';
+import { type PluginDbNames, quoteIdent } from './names.ts';
+import { ensurePluginDb, lockPluginDb } from './schema.ts';
+import { checkPluginSql, loadSqlParser } from './statement-check.ts';
+
+/** One forward-only migration of a plugin: `0001-create-invoices` and its SQL. */
+export interface PluginMigration {
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** The row-level security policy the kernel puts on every plugin table. */
+export const TENANT_POLICY = 'dotmac_tenant_isolation';
+const TENANT_MATCHES = `tenant_id = nullif(pg_catalog.current_setting('app.tenant_id', true), '')::uuid`;
+const MIGRATION_NAME = /^(\d{4})-[a-z0-9][a-z0-9-]*$/;
+
+/**
+ * Applies the migrations not yet applied, in order, each in its own transaction, and returns
+ * their names. An applied migration whose SQL changed, a missing or out-of-order one, SQL the
+ * checker refuses and a table without `tenant_id uuid not null` are refused; a migration the
+ * database rejects is rolled back completely and reported with the database's error.
+ */
+export async function migratePlugin(
+  db: Database,
+  pluginId: string,
+  migrations: readonly PluginMigration[],
+): Promise<string[]> {
+  const planned = plan(pluginId, migrations);
+  await loadSqlParser();
+  const names = await ensurePluginDb(db, pluginId);
+  const applied = await appliedMigrations(db, pluginId);
+  checkHistory(pluginId, planned, applied);
+  for (const m of planned) {
+    if (!applied.has(m.name)) checkMigrationSql(pluginId, names, m);
+  }
+
+  const done: string[] = [];
+  for (const m of planned) {
+    if (applied.has(m.name)) continue;
+    const ran = await db.transaction(async (tx) => {
+      await lockPluginDb(tx, pluginId);
+      const [already] = await tx.query<{ checksum: string }>(
+        'select checksum from kernel.plugin_migration where plugin_id = $1 and name = $2',
+        [pluginId, m.name],
+      );
+      if (already) return false; // a concurrent install applied it first
+      await applyMigration(tx, names, m);
+      await makeTenantSafe(tx, names, m.name);
+      await tx.query('insert into kernel.plugin_migration (plugin_id, name, checksum) values ($1, $2, $3)', [
+        pluginId,
+        m.name,
+        m.checksum,
+      ]);
+      return true;
+    });
+    if (ran) done.push(m.name);
+  }
+  return done;
+}
+
+interface PlannedMigration extends PluginMigration {
+  readonly number: number;
+  readonly checksum: string;
+}
+
+function plan(pluginId: string, migrations: readonly PluginMigration[]): PlannedMigration[] {
+  let last = 0;
+  return migrations.map((m, i) => {
+    const match = MIGRATION_NAME.exec(m.name);
+    if (!match) {
+      throw new ValidationError(`migration "${m.name}" of plugin ${pluginId} is not named like 0001-create-items`, [
+        {
+          pointer: `/migrations/${i}/name`,
+          detail: 'must be four digits, a dash and lowercase words: 0001-create-items',
+        },
+      ]);
+    }
+    const number = Number(match[1]);
+    if (number <= last) {
+      throw new ValidationError(`migration ${m.name} of plugin ${pluginId} is out of order`, [
+        { pointer: `/migrations/${i}/name`, detail: 'migration numbers must increase' },
+      ]);
+    }
+    last = number;
+    return { ...m, number, checksum: createHash('sha256').update(m.sql).digest('hex') };
+  });
+}
+
+async function appliedMigrations(db: Database, pluginId: string): Promise<Map<string, string>> {
+  const rows = await db.query<{ name: string; checksum: string }>(
+    'select name, checksum from kernel.plugin_migration where plugin_id = $1 order by name',
+    [pluginId],
+  );
+  return new Map(rows.map((r) => [r.name, r.checksum]));
+}
+
+/** Forward-only: what was applied stays as it was, and nothing new goes before it. */
+function checkHistory(pluginId: string, planned: readonly PlannedMigration[], applied: Map<string, string>): void {
+  const byName = new Map(planned.map((m) => [m.name, m]));
+  for (const [name, checksum] of applied) {
+    const m = byName.get(name);
+    if (!m) {
+      throw new ConflictError(
+        `plugin ${pluginId}: migration ${name} was applied to this database but is not in this version; migrations are forward-only`,
+      );
+    }
+    if (m.checksum !== checksum) {
+      throw new ConflictError(
+        `plugin ${pluginId}: migration ${name} changed after it was applied (checksum ${checksum.slice(0, 12)}… is now ${m.checksum.slice(0, 12)}…); add a new migration instead of editing a released one`,
+      );
+    }
+  }
+  const lastApplied = Math.max(0, ...planned.filter((m) => applied.has(m.name)).map((m) => m.number));
+  const late = planned.find((m) => !applied.has(m.name) && m.number < lastApplied);
+  if (late) {
+    throw new ConflictError(
+      `plugin ${pluginId}: migration ${late.name} is numbered before migrations already applied; give it a higher number`,
+    );
+  }
+}
+
+function checkMigrationSql(pluginId: string, names: PluginDbNames, m: PlannedMigration): void {
+  try {
+    checkPluginSql(m.sql, names.schema, 'migration');
+  } catch (e) {
+    if (e instanceof ValidationError) {
+      throw new ValidationError(`plugin ${pluginId}: migration ${m.name} refused: ${e.errors[0]?.detail}`, e.errors);
+    }
+    throw e;
+  }
+}
+
+async function applyMigration(tx: Tx, names: PluginDbNames, m: PlannedMigration): Promise<void> {
+  await tx.query(`set local role ${quoteIdent(names.ownerRole)}`);
+  await tx.query(`set local search_path to ${quoteIdent(names.schema)}, pg_temp`);
+  await tx.query('set local standard_conforming_strings to on'); // as the checker's parser reads strings
+  for (const statement of checkPluginSql(m.sql, names.schema, 'migration')) {
+    try {
+      await tx.query(statement.sql);
+    } catch (e) {
+      throw new DotmacError(`plugin ${names.pluginId}: migration ${m.name} failed: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+  }
+  await tx.query('set local role none');
+  await tx.query('set local search_path to pg_catalog, pg_temp');
+}
+
+/**
+ * Every table in the schema gets ENABLE and FORCE ROW LEVEL SECURITY and exactly one policy,
+ * the kernel's: a row is visible and writable only when its tenant_id is the transaction's.
+ */
+async function makeTenantSafe(tx: Tx, names: PluginDbNames, migration: string): Promise<void> {
+  const tables = await tx.query<{ oid: string; qualified: string; has_tenant: boolean }>(
+    `select c.oid::text as oid, format('%I.%I', n.nspname, c.relname) as qualified,
+            exists (select 1 from pg_attribute a
+                     where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
+                       and a.atttypid = 'uuid'::regtype and a.attnotnull) as has_tenant
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = $1 and c.relkind in ('r', 'p')
+      order by c.relname`,
+    [names.schema],
+  );
+  for (const table of tables) {
+    if (!table.has_tenant) {
+      throw new ValidationError(
+        `plugin ${names.pluginId}: migration ${migration} leaves table ${table.qualified} without a "tenant_id uuid not null" column; every plugin table needs one, row-level security keeps tenants apart by it`,
+        [{ pointer: '/sql', detail: `table ${table.qualified} has no tenant_id uuid not null column` }],
+      );
+    }
+    await tx.query(`alter table ${table.qualified} enable row level security`);
+    await tx.query(`alter table ${table.qualified} force row level security`);
+    const policies = await tx.query<{ polname: string }>('select polname from pg_policy where polrelid = $1::oid', [
+      table.oid,
+    ]);
+    const foreign = policies.find((p) => p.polname !== TENANT_POLICY);
+    if (foreign) {
+      throw new ValidationError(`table ${table.qualified} has a policy the kernel did not create: ${foreign.polname}`, [
+        { pointer: '/sql', detail: `unexpected policy ${foreign.polname}` },
+      ]);
+    }
+    if (policies.length === 0) {
+      await tx.query(
+        `create policy ${TENANT_POLICY} on ${table.qualified} as permissive for all to public
+           using (${TENANT_MATCHES}) with check (${TENANT_MATCHES})`,
+      );
+    }
+  }
+}
