@@ -15,6 +15,24 @@ export { defineRoute, HttpRoutes, type RouteDefinition } from './http/routes.ts'
 export type * from './jobs/queue.ts';
 export { KERNEL_VERSION, Kernel, type KernelModule, type KernelOptions, type KernelRole } from './kernel.ts';
 export { createLogger, type Logger } from './log.ts';
+export * from './plugins/db/index.ts';
+export { type Actor, PluginEnablement, type TenantPlugin } from './plugins/enablement.ts';
+export {
+  MANIFEST_FILE,
+  PLUGIN_ID,
+  type PluginManifest,
+  parseManifest,
+  pinnedMajor,
+  readManifest,
+} from './plugins/manifest.ts';
+export {
+  type DiscoveredPlugin,
+  dependantsOf,
+  discoverPlugins,
+  PluginResolutionError,
+  resolvePlugins,
+} from './plugins/resolver.ts';
+export * from './plugins/sandbox/index.ts';
 export { runProcess } from './process.ts';
 export { Tokens } from './tokens.ts';
 export { compileSchema, type JsonSchema, toFieldProblems, validateOrThrow } from './validation.ts';
