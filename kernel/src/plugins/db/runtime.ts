@@ -21,6 +21,11 @@ export interface PluginStatement {
 export interface PluginTransactionOptions {
   /** Cancels any statement that runs longer (PostgreSQL `statement_timeout`). */
   readonly statementTimeoutMs?: number;
+  /**
+   * Runs after the plugin's statements, in the same transaction but back under the kernel's own
+   * role: how events a plugin publishes with its writes reach the outbox atomically.
+   */
+  readonly asKernel?: (tx: Tx) => Promise<void>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -48,11 +53,17 @@ export async function pluginTransaction<T>(
       checkPluginSql(sql, names.schema, 'runtime');
       return tx.query<R>(sql, params);
     };
+    let result: T;
     try {
-      return await fn(q);
+      result = await fn(q);
     } finally {
       open = false;
     }
+    if (options.asKernel) {
+      await tx.query('reset role');
+      await options.asKernel(tx);
+    }
+    return result;
   });
 }
 

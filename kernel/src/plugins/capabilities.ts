@@ -1,0 +1,176 @@
+// The host side of plugin capabilities: every call a plugin makes through the bridge lands
+// here, is checked against what its manifest declared, and runs for the tenant of the call's
+// envelope (never a tenant named in the arguments).
+import type { PluginManifest } from '@dotmac/schemas/types/plugin-manifest';
+import type { Clock } from '../clock.ts';
+import type { Database } from '../db/database.ts';
+import { DotmacError, ValidationError } from '../errors.ts';
+import type { EventBus } from '../events/bus.ts';
+import type { EventSchemas } from '../events/schemas.ts';
+import { compileSchema, type JsonSchema, validateOrThrow } from '../validation.ts';
+import { pluginBatch, pluginTransaction } from './db/index.ts';
+import type { PluginEnablement } from './enablement.ts';
+import type { CallEnvelope, HostRouter } from './sandbox/index.ts';
+
+/** Capability → its methods: the contract between the SDK's clients and this router. */
+export const CAPABILITY_METHODS = {
+  db: ['query', 'batch'],
+  events: ['publish'],
+  config: ['get'],
+  clock: ['now'],
+} as const satisfies Record<string, readonly string[]>;
+
+/** A plugin asked for something its manifest does not grant. */
+export class CapabilityDeniedError extends DotmacError {
+  override readonly status = 403;
+  override readonly type = 'capability-denied';
+  override readonly title = 'Capability not granted';
+}
+
+/** The database refused a plugin's statement; the plugin gets PostgreSQL's reason and SQLSTATE. */
+export class PluginQueryError extends DotmacError {
+  override readonly status = 422;
+  override readonly type = 'plugin-query';
+  override readonly title = 'Query failed';
+  constructor(
+    message: string,
+    readonly sqlState: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Runs a plugin's database work, turning PostgreSQL's errors into ones the plugin may read. */
+async function asPluginQuery<T>(label: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (e instanceof Error && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
+      throw new PluginQueryError(`${label}: the database refused the statement: ${e.message} (SQLSTATE ${code})`, code);
+    }
+    throw e;
+  }
+}
+
+/** The kernel services capability calls are served by. */
+export interface CapabilityServices {
+  readonly db: Database;
+  readonly bus: EventBus;
+  readonly enablement: PluginEnablement;
+  readonly clock: Clock;
+}
+
+interface Statement {
+  sql: string;
+  params?: unknown[];
+}
+interface NewPluginEvent {
+  name: string;
+  payload: Record<string, unknown>;
+}
+
+const statementSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['sql'],
+  properties: { sql: { type: 'string', minLength: 1, maxLength: 100_000 }, params: { type: 'array', maxItems: 1000 } },
+};
+const eventSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'payload'],
+  properties: { name: { type: 'string' }, payload: { type: 'object' } },
+};
+const validateQuery = compileSchema<Statement>(statementSchema);
+const validateBatch = compileSchema<{ statements: Statement[]; events?: NewPluginEvent[] }>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['statements'],
+  properties: {
+    statements: { type: 'array', minItems: 1, maxItems: 100, items: statementSchema },
+    events: { type: 'array', maxItems: 100, items: eventSchema },
+  },
+});
+const validatePublish = compileSchema<NewPluginEvent>(eventSchema);
+
+/** Adds the event types a plugin publishes to the kernel's catalogue (once per kernel). */
+export function registerPublishedEvents(schemas: EventSchemas, manifest: PluginManifest): void {
+  for (const event of manifest.capabilities?.events?.publish ?? []) {
+    if (!schemas.has(event.name)) schemas.register({ ...(event.schema as JsonSchema), $id: event.name });
+  }
+}
+
+/** The router that serves `manifest`'s plugin: grants exactly what the manifest declares. */
+export function createHostRouter(manifest: PluginManifest, services: CapabilityServices): HostRouter {
+  const label = `plugin ${manifest.id}@${manifest.version}`;
+  const publishes = new Set((manifest.capabilities?.events?.publish ?? []).map((e) => e.name));
+  const hasDb = Boolean(manifest.capabilities?.db);
+
+  const deny = (what: string) => new CapabilityDeniedError(`${label} ${what}`);
+  const checkPublish = (events: readonly NewPluginEvent[]) => {
+    for (const e of events) {
+      if (!publishes.has(e.name)) throw deny(`may not publish ${e.name}: its manifest does not declare it`);
+    }
+  };
+  const requireDb = () => {
+    if (!hasDb) throw deny('has no db capability: its manifest does not declare one');
+  };
+
+  return async (envelope: CallEnvelope, capability: string, method: string, args: unknown) => {
+    if (envelope.pluginId !== manifest.id) throw deny(`cannot act as ${envelope.pluginId}`);
+    const tenantId = envelope.tenantId;
+    switch (`${capability}.${method}`) {
+      case 'db.query': {
+        requireDb();
+        const s = validateOrThrow(validateQuery, args, `${label}: db.query`, '/args');
+        const [rows] = await asPluginQuery(label, () => pluginBatch(services.db, manifest.id, tenantId, [s]));
+        return rows;
+      }
+      case 'db.batch': {
+        requireDb();
+        const batch = validateOrThrow(validateBatch, args, `${label}: db.batch`, '/args');
+        const events = batch.events ?? [];
+        checkPublish(events);
+        for (const e of events) services.bus.schemas.validate(e.name, e.payload);
+        return asPluginQuery(label, () =>
+          pluginTransaction(
+            services.db,
+            manifest.id,
+            tenantId,
+            async (q) => {
+              const results: unknown[] = [];
+              for (const s of batch.statements) results.push(await q(s.sql, s.params ?? []));
+              return results;
+            },
+            {
+              asKernel: async (tx) => {
+                for (const e of events) await services.bus.publish(tx, { name: e.name, payload: e.payload, tenantId });
+              },
+            },
+          ),
+        );
+      }
+      case 'events.publish': {
+        const e = validateOrThrow(validatePublish, args, `${label}: events.publish`, '/args');
+        checkPublish([e]);
+        const published = await services.db.transaction((tx) =>
+          services.bus.publish(tx, { name: e.name, payload: e.payload, tenantId }),
+        );
+        return { id: published.id };
+      }
+      case 'config.get':
+        return services.enablement.config(tenantId, manifest.id);
+      case 'clock.now':
+        return services.clock.now().toISOString();
+      default:
+        if (!(capability in CAPABILITY_METHODS)) throw deny(`called unknown capability ${capability}`);
+        throw new ValidationError(`${label} called ${capability}.${method}, which does not exist`, [
+          {
+            pointer: '/method',
+            detail: `must be one of ${CAPABILITY_METHODS[capability as keyof typeof CAPABILITY_METHODS].join(', ')}`,
+          },
+        ]);
+    }
+  };
+}
