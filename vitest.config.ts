@@ -41,6 +41,9 @@ export default defineConfig({
       {
         test: { ...shared, name: 'integration', include: ['test/integration/**/*.test.ts'] },
       },
+      {
+        test: { ...shared, name: 'sdk', include: ['sdk/test/**/*.test.ts'] },
+      },
     ],
   },
 });

@@ -1,6 +1,8 @@
 // The composition root: builds the kernel's services in a DI container, and runs and stops
 // them in order. `npm start`, `npm run worker` and the tests all boot through here.
 import 'reflect-metadata';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type ServerType, serve } from '@hono/node-server';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import { type Clock, systemClock } from './clock.ts';
@@ -18,6 +20,8 @@ import { BullMqJobQueue } from './jobs/bullmq.ts';
 import { InProcessJobQueue } from './jobs/in-process.ts';
 import type { JobQueue } from './jobs/queue.ts';
 import { createLogger, type Logger } from './log.ts';
+import { registerPluginAdminRoutes } from './plugins/admin-routes.ts';
+import { PluginHost } from './plugins/host.ts';
 import { Tokens } from './tokens.ts';
 
 /** The kernel's version: the host API plugins are checked against. */
@@ -37,7 +41,14 @@ export interface KernelOptions {
   readonly logger?: Logger;
   readonly clock?: Clock;
   readonly modules?: readonly KernelModule[];
+  /**
+   * Folders whose sub-folders are plugins (each with a plugin.json). Default: the repository's
+   * plugins-core/ and plugins-contrib/, and DATA_DIR/plugins (installed packages).
+   */
+  readonly pluginRoots?: readonly string[];
 }
+
+const REPOSITORY = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Deletes delivered outbox events after this long. */
 const OUTBOX_RETENTION_DAYS = 30;
@@ -79,6 +90,9 @@ export class Kernel {
   get metrics(): Metrics {
     return this.container.resolve(Tokens.Metrics);
   }
+  get plugins(): PluginHost {
+    return this.container.resolve(Tokens.PluginHost);
+  }
 
   /** Whether this process runs jobs and delivers events. */
   get runsWorkers(): boolean {
@@ -117,6 +131,21 @@ export class Kernel {
 
       const kernel = new Kernel(container, role);
       kernel.registerKernelWork();
+      const roots = options.pluginRoots ?? [
+        join(REPOSITORY, 'plugins-core'),
+        join(REPOSITORY, 'plugins-contrib'),
+        join(config.DATA_DIR, 'plugins'),
+      ];
+      const host = await PluginHost.load(roots, {
+        db,
+        bus: kernel.bus,
+        routes: kernel.routes,
+        clock: options.clock ?? systemClock,
+        log,
+        kernelVersion: KERNEL_VERSION,
+      });
+      container.register(Tokens.PluginHost, { useValue: host });
+      registerPluginAdminRoutes(kernel.routes, host);
       for (const module of options.modules ?? []) await module(kernel);
       return kernel;
     } catch (e) {
@@ -166,6 +195,7 @@ export class Kernel {
     if (this.server) await closeServer(this.server, timeoutMs);
     await this.dispatcher.stop();
     await this.queue.close(timeoutMs);
+    if (this.container.isRegistered(Tokens.PluginHost)) await this.plugins.close();
     await this.db.close();
     this.log.info('kernel stopped');
   }

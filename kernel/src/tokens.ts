@@ -11,6 +11,7 @@ import type { Metrics } from './http/metrics.ts';
 import type { HttpRoutes } from './http/routes.ts';
 import type { JobQueue } from './jobs/queue.ts';
 import type { Logger } from './log.ts';
+import type { PluginHost } from './plugins/host.ts';
 
 export const Tokens = {
   Config: Symbol('Config') as InjectionToken<Config>,
@@ -23,4 +24,5 @@ export const Tokens = {
   JobQueue: Symbol('JobQueue') as InjectionToken<JobQueue>,
   Metrics: Symbol('Metrics') as InjectionToken<Metrics>,
   HttpRoutes: Symbol('HttpRoutes') as InjectionToken<HttpRoutes>,
+  PluginHost: Symbol('PluginHost') as InjectionToken<PluginHost>,
 } as const;

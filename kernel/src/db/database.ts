@@ -43,14 +43,17 @@ export class Database {
 
   /** Connects to DATABASE_URL, or starts the embedded database under DATA_DIR. */
   static async open(config: Config, log: Logger): Promise<Database> {
-    const poolMax = config.DB_POOL_MAX;
+    // PGlite is one backend session behind pglite-socket, which interleaves the extended-protocol
+    // messages of concurrent connections (one connection's Bind can meet another's Parse), so the
+    // embedded database gets exactly one connection; PGlite runs one statement at a time anyway.
+    const poolMax = config.DATABASE_URL ? config.DB_POOL_MAX : 1;
     let embedded: EmbeddedPostgres | undefined;
     let connection: Record<string, unknown>;
     if (config.DATABASE_URL) {
       connection = { clientUrl: config.DATABASE_URL };
     } else {
-      // The socket serves the pool plus one spare (a LISTEN or a migration lock).
-      embedded = await startEmbeddedPostgres(`${config.DATA_DIR}/pgdata`, poolMax + 2);
+      // The socket serves the pool plus one spare connection.
+      embedded = await startEmbeddedPostgres(`${config.DATA_DIR}/pgdata`, poolMax + 1);
       connection = { host: embedded.host, port: embedded.port, user: 'postgres', dbName: 'postgres' };
       log.info({ dataDir: embedded.dataDir }, 'embedded PGlite database started');
     }
@@ -85,6 +88,8 @@ export class Database {
 
   /** Applies pending kernel migrations; concurrent boots wait for each other. */
   async migrate(): Promise<string[]> {
+    // One process owns an embedded database (and its single connection): nothing to wait for.
+    if (this.kind === 'pglite') return (await this.orm.migrator.up()).map((m) => m.name);
     const pool = await this.pool();
     const lock = await pool.connect();
     try {

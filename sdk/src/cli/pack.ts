@@ -1,0 +1,81 @@
+// `dotmac-plugin pack`: the installable package, <id>-<version>.tgz. Deterministic: the same
+// files give the same bytes (sorted entries, fixed mtime and modes, no owner names).
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import * as tar from 'tar';
+import { SERVER_BUNDLE } from './build.ts';
+import { CliError } from './errors.ts';
+import { loadManifest, pluginFolder } from './manifest.ts';
+
+/** Name of the checksum file inside a package. */
+export const CHECKSUMS_FILE = 'checksums.json';
+/** The time every entry of a package carries (the archive must not depend on when it was made). */
+const FIXED_MTIME = new Date('2000-01-01T00:00:00Z');
+
+/** What pack produced. */
+export interface PackResult {
+  /** Absolute path of the .tgz. */
+  readonly file: string;
+  /** Every file in the package, sorted, with its SHA-256. */
+  readonly checksums: Readonly<Record<string, string>>;
+}
+
+/** Packs the built plugin in `dir` into `<outDir>/<id>-<version>.tgz` (outDir: the plugin folder). */
+export async function packPlugin(dir: string, outDir?: string): Promise<PackResult> {
+  const root = await pluginFolder(dir);
+  const manifest = await loadManifest(root);
+  const files = new Map<string, Buffer>();
+  // The packed manifest is the resolved one: schema files inlined, so it stands alone.
+  files.set('plugin.json', Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+  files.set(SERVER_BUNDLE, await readRequired(root, SERVER_BUNDLE, 'run dotmac-plugin build first'));
+  files.set('README.md', await readRequired(root, 'README.md', 'a package needs a README for operators'));
+  const db = manifest.capabilities?.db;
+  if (db) {
+    const folder = (typeof db === 'object' && db.migrations) || 'migrations';
+    const names = await readdir(join(root, folder)).catch(() => {
+      throw new CliError(`the manifest declares a db capability but ${join(root, folder)} does not exist`);
+    });
+    const sql = names.filter((name) => name.endsWith('.sql')).sort();
+    if (sql.length === 0) throw new CliError(`${join(root, folder)} holds no .sql migration`);
+    for (const name of sql) files.set(`${folder}/${name}`, await readFile(join(root, folder, name)));
+  }
+  const checksums = Object.fromEntries(
+    [...files.keys()].sort().map((name) => [
+      name,
+      createHash('sha256')
+        .update(files.get(name) as Buffer)
+        .digest('hex'),
+    ]),
+  );
+  files.set(CHECKSUMS_FILE, Buffer.from(`${JSON.stringify(checksums, null, 2)}\n`));
+
+  const file = join(outDir ?? root, `${manifest.id}-${manifest.version}.tgz`);
+  const staging = await mkdtemp(join(tmpdir(), 'dotmac-pack-'));
+  try {
+    const entries = [...files.keys()].sort();
+    for (const name of entries) {
+      const path = join(staging, name);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, files.get(name) as Buffer);
+      await chmod(path, 0o644);
+      await utimes(path, FIXED_MTIME, FIXED_MTIME);
+    }
+    await mkdir(dirname(file), { recursive: true });
+    await tar.create(
+      { cwd: staging, file, gzip: { level: 9 }, portable: true, mtime: FIXED_MTIME, noDirRecurse: true },
+      entries,
+    );
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  return { file, checksums };
+}
+
+async function readRequired(root: string, name: string, hint: string): Promise<Buffer> {
+  const path = join(root, name);
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile()) throw new CliError(`${path} is missing: ${hint}`);
+  return readFile(path);
+}
