@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Config, Kernel, type KernelOptions, loadConfig } from '@dotmac/kernel';
+import { type Config, type Database, Kernel, type KernelOptions, loadConfig } from '@dotmac/kernel';
 import { createTestDatabase } from './services.ts';
 
 export type TestDb = 'postgresql' | 'pglite';
@@ -47,4 +47,13 @@ export async function bootTestKernel(
       await cleanup();
     },
   };
+}
+
+/** A new tenant (slug and name `slug`); returns its id. Identity's tenant API replaces this later. */
+export async function createTenant(db: Database, slug: string): Promise<string> {
+  const [row] = await db.query<{ id: string }>('insert into kernel.tenant (slug, name) values ($1, $1) returning id', [
+    slug,
+  ]);
+  if (!row) throw new Error(`tenant ${slug} was not created`);
+  return row.id;
 }

@@ -4,7 +4,7 @@
 import type { Kernel } from '@dotmac/kernel';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { bootTestKernel, type TestKernel } from '../../../test/support/kernel.ts';
+import { bootTestKernel, createTenant, type TestKernel } from '../../../test/support/kernel.ts';
 import { createHostRouter, registerPublishedEvents } from '../../src/plugins/capabilities.ts';
 import { migratePlugin } from '../../src/plugins/db/index.ts';
 import { PluginEnablement } from '../../src/plugins/enablement.ts';
@@ -84,15 +84,6 @@ let notesSandbox: PluginSandbox;
 let bareSandbox: PluginSandbox;
 const clock = { now: () => new Date('2027-01-31T23:59:00Z') };
 
-async function createTenant(slug: string): Promise<string> {
-  const [row] = await kernel.db.query<{ id: string }>(
-    `insert into kernel.tenant (slug, name) values ($1, $1) returning id`,
-    [slug],
-  );
-  if (!row) throw new Error('no tenant');
-  return row.id;
-}
-
 function sandboxFor(manifest: typeof notes, enablement: PluginEnablement): PluginSandbox {
   return new PluginSandbox({
     pluginId: manifest.id,
@@ -109,8 +100,8 @@ function sandboxFor(manifest: typeof notes, enablement: PluginEnablement): Plugi
 beforeAll(async () => {
   t = await bootTestKernel();
   kernel = t.kernel;
-  tenantA = await createTenant('isp-a');
-  tenantB = await createTenant('isp-b');
+  tenantA = await createTenant(kernel.db, 'isp-a');
+  tenantB = await createTenant(kernel.db, 'isp-b');
   await migratePlugin(kernel.db, notes.id, [
     { name: '0001-notes', sql: 'create table notes (tenant_id uuid not null, text text not null)' },
   ]);

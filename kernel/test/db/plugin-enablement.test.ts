@@ -2,7 +2,7 @@
 import type { Kernel } from '@dotmac/kernel';
 import { ConflictError, NotFoundError, ValidationError } from '@dotmac/kernel';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { bootTestKernel, type TestKernel } from '../../../test/support/kernel.ts';
+import { bootTestKernel, createTenant, type TestKernel } from '../../../test/support/kernel.ts';
 import { PluginEnablement } from '../../src/plugins/enablement.ts';
 import { parseManifest } from '../../src/plugins/manifest.ts';
 
@@ -44,15 +44,6 @@ let plugins: PluginEnablement;
 let tenantA: string;
 let tenantB: string;
 
-async function createTenant(slug: string): Promise<string> {
-  const [row] = await kernel.db.query<{ id: string }>(
-    `insert into kernel.tenant (slug, name) values ($1, $1) returning id`,
-    [slug],
-  );
-  if (!row) throw new Error('no tenant');
-  return row.id;
-}
-
 beforeAll(async () => {
   t = await bootTestKernel();
   kernel = t.kernel;
@@ -64,8 +55,8 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  tenantA = await createTenant(`isp-a-${Math.random().toString(36).slice(2, 8)}`);
-  tenantB = await createTenant(`isp-b-${Math.random().toString(36).slice(2, 8)}`);
+  tenantA = await createTenant(kernel.db, `isp-a-${Math.random().toString(36).slice(2, 8)}`);
+  tenantB = await createTenant(kernel.db, `isp-b-${Math.random().toString(36).slice(2, 8)}`);
 });
 
 describe(`plugin enablement on ${process.env.DOTMAC_TEST_DB}`, () => {
