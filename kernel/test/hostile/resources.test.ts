@@ -115,6 +115,8 @@ describe('memory', () => {
       withPing('async hoard() { const kept = []; for (;;) kept.push(new Array(100000).fill(kept.length)) }'),
       'hoard',
       'memory',
+      // Generous time, so that on a loaded machine the memory limit (not the clock) stops it.
+      { callTimeoutMs: 10_000 },
     );
     expect(error.message).toContain('more than 32 MB');
     await expectRecovered(sandbox);
@@ -124,7 +126,7 @@ describe('memory', () => {
   test('a plugin that allocates ArrayBuffers without bound fails its call and the host keeps serving', async () => {
     const { sandbox, lines } = startSandbox(
       withPing('async buffers() { const kept = []; for (;;) kept.push(new ArrayBuffer(8 * 1024 * 1024)) }'),
-      { pluginId: 'hostile.resources' },
+      { pluginId: 'hostile.resources', callTimeoutMs: 10_000 },
     );
     const { outcome, responsiveness } = await whileAttacking(() => sandbox.invoke('attacker', 'buffers', null));
     const error = (outcome as PromiseRejectedResult).reason as PluginFaultError;

@@ -315,12 +315,15 @@ describe('time and memory', () => {
   });
 
   test('going over the memory limit fails the call, and the plugin recovers in a new isolate', async () => {
-    const { sandbox, lines } = startSandbox(`
+    const { sandbox, lines } = startSandbox(
+      `
       const kept = [];
       dotmac.register({
         async hoard() { for (;;) kept.push(new Array(100000).fill(kept.length)) },
         async ping() { return 'pong' },
-      })`);
+      })`,
+      { callTimeoutMs: 10_000 }, // the memory limit, not the clock, must stop it on a loaded machine
+    );
     const error = await rejectionOf(sandbox.invoke('t1', 'hoard', null));
     expect(error).toBeInstanceOf(PluginFaultError);
     expect((error as PluginFaultError).kind).toBe('memory');
