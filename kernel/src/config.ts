@@ -1,14 +1,18 @@
 // Kernel configuration: environment plus an optional JSON file, validated at boot.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import configSchema from '@dotmac/schemas/kernel-config.schema.json' with { type: 'json' };
 import type { KernelConfig } from '@dotmac/schemas/types/kernel-config';
 import type { ErrorObject } from 'ajv';
 import { ConfigError } from './errors.ts';
 import { compileSchema, type JsonSchema } from './validation.ts';
 
-/** Configuration after defaults: only the two service URLs may be absent. */
+/** Configuration after defaults: only the service URLs and the secrets may be absent. */
 export type Config = Readonly<
-  KernelConfig & Required<Omit<KernelConfig, 'DATABASE_URL' | 'REDIS_URL' | 'ADMIN_TOKEN'>>
+  KernelConfig &
+    Required<
+      Omit<KernelConfig, 'DATABASE_URL' | 'REDIS_URL' | 'ADMIN_TOKEN' | 'SECRETS_KEY' | 'PLUGIN_EGRESS_ALLOW_NETWORKS'>
+    >
 >;
 
 const FILE_KEY = 'DOTMAC_CONFIG_FILE';
@@ -35,9 +39,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'RUN_WORKERS: false needs REDIS_URL, so that jobs reach a worker process (the in-process queue has no other worker)',
     );
   }
+  const badNetworks = invalidNetworks(raw.PLUGIN_EGRESS_ALLOW_NETWORKS);
+  if (badNetworks.length) {
+    problems.push(
+      `PLUGIN_EGRESS_ALLOW_NETWORKS: ${badNetworks.join(', ')} ${badNetworks.length > 1 ? 'are not' : 'is not a'} CIDR range${badNetworks.length > 1 ? 's' : ''}`,
+    );
+  }
   if (!valid || problems.length) throw new ConfigError(problems);
   const config = raw as Config;
   return Object.freeze(config);
+}
+
+/** The CIDR ranges of a comma-separated list (PLUGIN_EGRESS_ALLOW_NETWORKS). */
+export function networkList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+}
+
+function invalidNetworks(value: unknown): string[] {
+  if (typeof value !== 'string') return [];
+  return networkList(value).filter((cidr) => {
+    const [address = '', bits = ''] = cidr.split('/');
+    const family = isIP(address);
+    const prefix = Number(bits);
+    return !family || !/^\d+$/.test(bits) || prefix > (family === 4 ? 32 : 128);
+  });
 }
 
 function readConfigFile(path: string | undefined): Record<string, unknown> {
@@ -81,7 +109,7 @@ function describeProblems(errors: readonly ErrorObject[], given: Record<string, 
 }
 
 /** Secrets are never echoed back: problems end up in logs. */
-const SECRET_KEYS = new Set(['ADMIN_TOKEN']);
+const SECRET_KEYS = new Set(['ADMIN_TOKEN', 'SECRETS_KEY']);
 
 /** How a problem line shows the value given: secrets by length only, URL passwords masked. */
 function shown(key: string, value: unknown): string {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { type ServerType, serve } from '@hono/node-server';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import { type Clock, systemClock } from './clock.ts';
-import { type Config, loadConfig } from './config.ts';
+import { type Config, loadConfig, networkList } from './config.ts';
 import { Database } from './db/database.ts';
 import { ConfigError } from './errors.ts';
 import { EventBus } from './events/bus.ts';
@@ -21,7 +21,12 @@ import { InProcessJobQueue } from './jobs/in-process.ts';
 import type { JobQueue } from './jobs/queue.ts';
 import { createLogger, type Logger } from './log.ts';
 import { registerPluginAdminRoutes } from './plugins/admin-routes.ts';
+import type { EgressPolicy } from './plugins/egress.ts';
 import { PluginHost } from './plugins/host.ts';
+import { registerPluginMetrics } from './plugins/metrics.ts';
+import { registerPluginSecretRoutes } from './plugins/secret-routes.ts';
+import { loadSecretsKey } from './plugins/secrets.ts';
+import { registerPluginUiRoutes } from './plugins/ui-routes.ts';
 import { Tokens } from './tokens.ts';
 
 /** The kernel's version: the host API plugins are checked against. */
@@ -46,6 +51,8 @@ export interface KernelOptions {
    * plugins-core/ and plugins-contrib/, and DATA_DIR/plugins (installed packages).
    */
   readonly pluginRoots?: readonly string[];
+  /** Overrides the operator's egress policy from config (tests resolve made-up host names with `lookup`). */
+  readonly egress?: Partial<EgressPolicy>;
 }
 
 const REPOSITORY = fileURLToPath(new URL('../../', import.meta.url));
@@ -140,12 +147,22 @@ export class Kernel {
         db,
         bus: kernel.bus,
         routes: kernel.routes,
+        queue,
+        secretsKey: await loadSecretsKey(config),
+        egress: {
+          allowNetworks: networkList(config.PLUGIN_EGRESS_ALLOW_NETWORKS),
+          allowHttp: config.PLUGIN_EGRESS_ALLOW_HTTP,
+          ...options.egress,
+        },
         clock: options.clock ?? systemClock,
         log,
         kernelVersion: KERNEL_VERSION,
       });
       container.register(Tokens.PluginHost, { useValue: host });
       registerPluginAdminRoutes(kernel.routes, host);
+      registerPluginSecretRoutes(kernel.routes, host.secrets);
+      registerPluginMetrics(kernel.metrics, host);
+      registerPluginUiRoutes(kernel.routes, host);
       for (const module of options.modules ?? []) await module(kernel);
       return kernel;
     } catch (e) {
@@ -171,8 +188,9 @@ export class Kernel {
     if (this.runsWorkers) {
       await this.queue.startWorkers();
       await this.queue.schedule(PRUNE_OUTBOX_JOB, '17 3 * * *', PRUNE_OUTBOX_JOB, {});
-      await this.dispatcher.start();
     }
+    await this.plugins.start(this.runsWorkers);
+    if (this.runsWorkers) await this.dispatcher.start();
     if (this.role !== 'worker') await this.listen();
     this.log.info(
       { role: this.role, workers: this.runsWorkers, db: this.db.kind, queue: this.queue.kind, url: this.url },

@@ -41,7 +41,17 @@ describe('loadConfig', () => {
       EVENT_BACKOFF_MS: 1000,
       EVENT_LEASE_MS: 30000,
       SHUTDOWN_TIMEOUT_MS: 10000,
+      PLUGIN_EGRESS_ALLOW_HTTP: false,
     });
+  });
+
+  test('PLUGIN_EGRESS_ALLOW_NETWORKS takes CIDR ranges and names each one that is not', () => {
+    expect(loadConfig({ PLUGIN_EGRESS_ALLOW_NETWORKS: '10.20.0.0/16, fd00::/8' }).PLUGIN_EGRESS_ALLOW_NETWORKS).toBe(
+      '10.20.0.0/16, fd00::/8',
+    );
+    expect(() => loadConfig({ PLUGIN_EGRESS_ALLOW_NETWORKS: '10.20.0.0/33,fd00::/8,300.1.1.1/8' })).toThrow(
+      'PLUGIN_EGRESS_ALLOW_NETWORKS: 10.20.0.0/33, 300.1.1.1/8 are not CIDR ranges',
+    );
   });
 
   test('the configuration returned is frozen', () => {

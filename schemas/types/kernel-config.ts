@@ -25,7 +25,7 @@ REDIS_URL?: string
  */
 QUEUE_PREFIX?: string
 /**
- * Folder for local state (the embedded database).
+ * Folder for local state (the embedded database, and its secrets key when SECRETS_KEY is unset).
  */
 DATA_DIR?: string
 /**
@@ -60,4 +60,16 @@ SHUTDOWN_TIMEOUT_MS?: number
  * Bearer token for the kernel's admin API (dead letters, jobs). Unset: the admin API refuses every call.
  */
 ADMIN_TOKEN?: string
+/**
+ * Key that encrypts plugin secrets at rest (AES-256-GCM): 32 random bytes written as base64 or hex; generate one with `openssl rand -base64 32`. Changing it makes the stored secrets unreadable. Unset: with the embedded database, a key kept in DATA_DIR/secrets.key (created on first use); with DATABASE_URL, plugin secrets refuse every operation.
+ */
+SECRETS_KEY?: string
+/**
+ * Private, loopback or link-local networks that plugins may reach through egress despite the default refusal, as comma-separated CIDR ranges (10.20.0.0/16,fd00::/8) — for a billing gateway or router API inside the ISP's own network. Plugins still reach only the hosts their manifests declare. Unset: none.
+ */
+PLUGIN_EGRESS_ALLOW_NETWORKS?: string
+/**
+ * Whether plugins may fetch plain http:// URLs (on declared hosts). Default false: https only.
+ */
+PLUGIN_EGRESS_ALLOW_HTTP?: boolean
 }

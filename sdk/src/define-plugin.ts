@@ -1,7 +1,7 @@
 // definePlugin: the one call a plugin's server code makes. It declares the handlers and, inside
 // the sandbox, registers them with `dotmac.register` under the entry names of entries.ts.
 import { createPluginContext, type PluginContext, type SandboxContext } from './context.ts';
-import { Entry, parseRouteKey, type RouteKey } from './entries.ts';
+import { Entry, PROBLEM_KEY, parseRouteKey, type RouteKey, type RouteProblem } from './entries.ts';
 
 /** The path parameters of a route path (`/invoices/:id` → `{ id: string }`). */
 export type RouteParams<Path extends string> = Path extends `${string}:${infer Param}/${infer Rest}`
@@ -23,7 +23,7 @@ export interface RouteRequest<Params = Record<string, string>, Body = unknown> {
 /**
  * Handles one HTTP route. Its return value is the JSON response body, sent with the first 2xx
  * status the manifest documents for the route and validated against that response's schema.
- * Throwing fails the request.
+ * Throwing a `RouteError` answers that 4xx status; any other throw is a plugin fault (500).
  */
 export type RouteHandler<Key extends string = RouteKey> = (
   ctx: PluginContext,
@@ -74,6 +74,26 @@ export interface DotmacPlugin {
   readonly entries: Readonly<Record<string, EntryHandler>>;
 }
 
+/**
+ * Refuses a request with a 4xx status, answered as problem+json: `throw new RouteError(404,
+ * 'no notice 42')`. Unlike other errors it is not a fault of the plugin.
+ */
+export class RouteError extends Error {
+  /** HTTP status, 400–499. */
+  readonly status: number;
+  /** Fields at fault, as JSON pointers into the request (`/body/area`). */
+  readonly errors: RouteProblem['errors'];
+  constructor(status: number, detail: string, errors?: RouteProblem['errors']) {
+    super(detail);
+    if (!Number.isInteger(status) || status < 400 || status > 499) {
+      throw new RangeError(`RouteError: status must be 400-499, got ${status}`);
+    }
+    this.name = 'RouteError';
+    this.status = status;
+    this.errors = errors;
+  }
+}
+
 /** The sandbox's global, present only inside a plugin isolate. */
 interface SandboxGlobal {
   readonly dotmac?: { readonly register: (handlers: Record<string, EntryHandler>) => void };
@@ -101,8 +121,19 @@ export function definePlugin<const Routes extends string = never>(
   notFunction('services', definition.services);
   for (const [key, handler] of Object.entries<RouteHandler>(definition.routes ?? {})) {
     if (!parseRouteKey(key)) problems.push(`routes: "${key}" must be "<GET|POST|PUT|PATCH|DELETE> /path"`);
-    entries[Entry.route(key as RouteKey)] = async (payload, raw) =>
-      (await handler(createPluginContext(raw), toRouteRequest(payload))) ?? null;
+    entries[Entry.route(key as RouteKey)] = async (payload, raw) => {
+      try {
+        return (await handler(createPluginContext(raw), toRouteRequest(payload))) ?? null;
+      } catch (e) {
+        if (!(e instanceof RouteError)) throw e;
+        const problem: RouteProblem = {
+          status: e.status,
+          detail: e.message,
+          ...(e.errors ? { errors: e.errors } : {}),
+        };
+        return { [PROBLEM_KEY]: problem };
+      }
+    };
   }
   const onEvent = definition.onEvent;
   if (onEvent) {

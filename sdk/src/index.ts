@@ -34,6 +34,7 @@ export {
   type JobHandler,
   type PluginDefinition,
   type PluginEvent,
+  RouteError,
   type RouteHandler,
   type RouteParams,
   type RouteRequest,
@@ -41,10 +42,13 @@ export {
 } from './define-plugin.ts';
 export {
   Entry,
+  type EventOutcome,
   HTTP_METHODS,
   type HttpMethod,
   type ParsedEntry,
+  PROBLEM_KEY,
   parseEntry,
   parseRouteKey,
   type RouteKey,
+  type RouteProblem,
 } from './entries.ts';

@@ -1,6 +1,7 @@
 // The host side of plugin capabilities: every call a plugin makes through the bridge lands
 // here, is checked against what its manifest declared, and runs for the tenant of the call's
 // envelope (never a tenant named in the arguments).
+import { CAPABILITY_METHODS, type CapabilityCall } from '@dotmac/schemas/contract/capabilities';
 import type { PluginManifest } from '@dotmac/schemas/types/plugin-manifest';
 import type { Clock } from '../clock.ts';
 import type { Database } from '../db/database.ts';
@@ -9,16 +10,12 @@ import type { EventBus } from '../events/bus.ts';
 import type { EventSchemas } from '../events/schemas.ts';
 import { compileSchema, type JsonSchema, validateOrThrow } from '../validation.ts';
 import { pluginBatch, pluginTransaction } from './db/index.ts';
+import { createEgressFetch, type EgressPolicy } from './egress.ts';
 import type { PluginEnablement } from './enablement.ts';
+import type { PluginJobs } from './jobs.ts';
 import type { CallEnvelope, HostRouter } from './sandbox/index.ts';
-
-/** Capability → its methods: the contract between the SDK's clients and this router. */
-export const CAPABILITY_METHODS = {
-  db: ['query', 'batch'],
-  events: ['publish'],
-  config: ['get'],
-  clock: ['now'],
-} as const satisfies Record<string, readonly string[]>;
+import type { PluginSecrets } from './secrets.ts';
+import type { PluginServices } from './services.ts';
 
 /** A plugin asked for something its manifest does not grant. */
 export class CapabilityDeniedError extends DotmacError {
@@ -59,6 +56,11 @@ export interface CapabilityServices {
   readonly bus: EventBus;
   readonly enablement: PluginEnablement;
   readonly clock: Clock;
+  readonly jobs: PluginJobs;
+  readonly secrets: Pick<PluginSecrets, 'get'>;
+  readonly services: Pick<PluginServices, 'call'>;
+  /** What the operator allows plugins' egress beyond their declared hosts (private networks, http). */
+  readonly egress: EgressPolicy;
 }
 
 interface Statement {
@@ -93,6 +95,45 @@ const validateBatch = compileSchema<{ statements: Statement[]; events?: NewPlugi
   },
 });
 const validatePublish = compileSchema<NewPluginEvent>(eventSchema);
+const validateEnqueue = compileSchema<{ name: string; data?: unknown; delayMs?: number; key?: string }>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: { type: 'string' },
+    data: {},
+    delayMs: { type: 'integer', minimum: 0 },
+    key: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' },
+  },
+});
+const validateSecretName = compileSchema<{ name: string }>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: { name: { type: 'string' } },
+});
+const validateServiceCall = compileSchema<{ target: string; input?: unknown }>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['target'],
+  properties: { target: { type: 'string' }, input: {} },
+});
+const validateFetch = compileSchema<{
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['url'],
+  properties: {
+    url: { type: 'string', minLength: 1, maxLength: 8192 },
+    method: { type: 'string' },
+    headers: { type: 'object', additionalProperties: { type: 'string' } },
+    body: { type: 'string' },
+  },
+});
 
 /** Adds the event types a plugin publishes to the kernel's catalogue (once per kernel). */
 export function registerPublishedEvents(schemas: EventSchemas, manifest: PluginManifest): void {
@@ -106,6 +147,11 @@ export function createHostRouter(manifest: PluginManifest, services: CapabilityS
   const label = `plugin ${manifest.id}@${manifest.version}`;
   const publishes = new Set((manifest.capabilities?.events?.publish ?? []).map((e) => e.name));
   const hasDb = Boolean(manifest.capabilities?.db);
+  const jobs = new Set((manifest.capabilities?.jobs ?? []).map((j) => j.name));
+  const secrets = new Set((manifest.capabilities?.secrets ?? []).map((s) => s.name));
+  const calls = new Set(manifest.capabilities?.services?.calls ?? []);
+  const egressRules = manifest.capabilities?.egress ?? [];
+  const egress = egressRules.length ? createEgressFetch(label, egressRules, services.egress) : undefined;
 
   const deny = (what: string) => new CapabilityDeniedError(`${label} ${what}`);
   const checkPublish = (events: readonly NewPluginEvent[]) => {
@@ -120,7 +166,7 @@ export function createHostRouter(manifest: PluginManifest, services: CapabilityS
   return async (envelope: CallEnvelope, capability: string, method: string, args: unknown) => {
     if (envelope.pluginId !== manifest.id) throw deny(`cannot act as ${envelope.pluginId}`);
     const tenantId = envelope.tenantId;
-    switch (`${capability}.${method}`) {
+    switch (`${capability}.${method}` as CapabilityCall) {
       case 'db.query': {
         requireDb();
         const s = validateOrThrow(validateQuery, args, `${label}: db.query`, '/args');
@@ -159,12 +205,33 @@ export function createHostRouter(manifest: PluginManifest, services: CapabilityS
         );
         return { id: published.id };
       }
+      case 'jobs.enqueue': {
+        const job = validateOrThrow(validateEnqueue, args, `${label}: jobs.enqueue`, '/args');
+        if (!jobs.has(job.name)) throw deny(`may not enqueue job ${job.name}: its manifest does not declare it`);
+        const options = { delayMs: job.delayMs, key: job.key };
+        return { id: await services.jobs.enqueue(manifest.id, tenantId, job.name, job.data ?? null, options) };
+      }
       case 'config.get':
         return services.enablement.config(tenantId, manifest.id);
+      case 'secrets.get': {
+        const { name } = validateOrThrow(validateSecretName, args, `${label}: secrets.get`, '/args');
+        if (!secrets.has(name)) throw deny(`may not read secret ${name}: its manifest does not declare it`);
+        return services.secrets.get(tenantId, manifest.id, name);
+      }
+      case 'egress.fetch': {
+        const request = validateOrThrow(validateFetch, args, `${label}: egress.fetch`, '/args');
+        if (!egress) throw deny('has no egress capability: its manifest declares no hosts');
+        return egress(request);
+      }
+      case 'services.call': {
+        const { target, input } = validateOrThrow(validateServiceCall, args, `${label}: services.call`, '/args');
+        if (!calls.has(target)) throw deny(`may not call ${target}: its manifest does not declare the call`);
+        return services.services.call(manifest, target, tenantId, input ?? null);
+      }
       case 'clock.now':
         return services.clock.now().toISOString();
       default:
-        if (!(capability in CAPABILITY_METHODS)) throw deny(`called unknown capability ${capability}`);
+        if (!Object.hasOwn(CAPABILITY_METHODS, capability)) throw deny(`called unknown capability ${capability}`);
         throw new ValidationError(`${label} called ${capability}.${method}, which does not exist`, [
           {
             pointer: '/method',

@@ -1,8 +1,11 @@
 // Per-tenant enablement of installed plugins, with dependency checks both ways, and each
-// tenant's plugin configuration. State lives in kernel.plugin_installation, read on every
-// check, so a change takes effect on the next request in every process, with no restart.
+// tenant's plugin configuration. State lives in kernel.plugin_installation. Each process
+// caches a tenant's enabled set only while it can hear changes: a change commits a NOTIFY
+// that every process LISTENs for (PostgreSQL), or it is the only process (embedded), so a
+// change takes effect on the next request in every process, with no restart.
 import type { PluginManifest } from '@dotmac/schemas/types/plugin-manifest';
 import type { ValidateFunction } from 'ajv';
+import type pg from 'pg';
 import type { Database, Tx } from '../db/database.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { EventBus } from '../events/bus.ts';
@@ -27,9 +30,23 @@ export interface TenantPlugin {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The NOTIFY channel on which enablement changes are announced (payload: the tenant id). */
+export const ENABLEMENT_CHANNEL = 'dotmac_plugin_enablement';
+/** Even while listening, a cached set is read again after this long (a missed notification heals). */
+const CACHE_TTL_MS = 30_000;
+/** Wait before listening again after the listening connection broke. */
+const RELISTEN_MS = 1000;
+
 export class PluginEnablement {
   private readonly byId: ReadonlyMap<string, PluginManifest>;
   private readonly configValidators = new Map<string, ValidateFunction>();
+  /** Tenant → enabled plugin ids, valid only while `caching`. */
+  private readonly cache = new Map<string, { readonly plugins: ReadonlySet<string>; readonly at: number }>();
+  /** Bumped by every invalidation, so a read that raced a change does not cache what it read. */
+  private generation = 0;
+  private listener: pg.PoolClient | undefined;
+  private relisten: NodeJS.Timeout | undefined;
+  private closed = false;
 
   /** `installed`: the resolved plugins of this installation (one version per id). */
   constructor(
@@ -52,23 +69,91 @@ export class PluginEnablement {
     }));
   }
 
+  /**
+   * Starts hearing other processes' changes, which lets this one cache (PostgreSQL). The
+   * embedded database has one process, which hears its own changes without it.
+   */
+  async start(): Promise<void> {
+    if (this.db.kind !== 'postgresql' || this.listener || this.closed) return;
+    const pool = await this.db.pool();
+    const listener = await pool.connect();
+    listener.on('notification', (n) => this.invalidate(n.payload));
+    listener.on('error', () => this.lostListener(listener));
+    listener.on('end', () => this.lostListener(listener));
+    await listener.query(`listen ${ENABLEMENT_CHANNEL}`);
+    this.listener = listener;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.relisten);
+    const listener = this.listener;
+    this.listener = undefined;
+    this.invalidate();
+    if (listener) {
+      await listener.query(`unlisten ${ENABLEMENT_CHANNEL}`).catch(() => undefined);
+      listener.release();
+    }
+  }
+
   /** Ids of the plugins `tenantId` has on. */
   async enabledFor(tenantId: string): Promise<Set<string>> {
     checkTenantId(tenantId);
-    const rows = await this.db.query<{ plugin_id: string }>(
-      'select plugin_id from kernel.plugin_installation where tenant_id = $1 and enabled',
-      [tenantId],
-    );
-    return new Set(rows.map((r) => r.plugin_id).filter((id) => this.byId.has(id)));
+    return new Set(await this.enabledSet(tenantId));
   }
 
   async isEnabled(tenantId: string, pluginId: string): Promise<boolean> {
     if (!UUID.test(tenantId) || !this.byId.has(pluginId)) return false;
-    const rows = await this.db.query(
-      'select 1 from kernel.plugin_installation where tenant_id = $1 and plugin_id = $2 and enabled',
-      [tenantId, pluginId],
+    return (await this.enabledSet(tenantId)).has(pluginId);
+  }
+
+  /** Tenants that have `pluginId` on (cron jobs run for these). */
+  async tenantsWith(pluginId: string): Promise<string[]> {
+    this.manifest(pluginId);
+    const rows = await this.db.query<{ tenant_id: string }>(
+      'select tenant_id from kernel.plugin_installation where plugin_id = $1 and enabled order by tenant_id',
+      [pluginId],
     );
-    return rows.length > 0;
+    return rows.map((r) => r.tenant_id);
+  }
+
+  /** Whether this process hears every change (and so may cache). */
+  private get caching(): boolean {
+    return !this.closed && (this.db.kind === 'pglite' || this.listener !== undefined);
+  }
+
+  private async enabledSet(tenantId: string): Promise<ReadonlySet<string>> {
+    const now = Date.now();
+    const hit = this.cache.get(tenantId);
+    if (hit && this.caching && now - hit.at < CACHE_TTL_MS) return hit.plugins;
+    const generation = this.generation;
+    const rows = await this.db.query<{ plugin_id: string }>(
+      'select plugin_id from kernel.plugin_installation where tenant_id = $1 and enabled',
+      [tenantId],
+    );
+    const plugins = new Set(rows.map((r) => r.plugin_id).filter((id) => this.byId.has(id)));
+    if (this.caching && generation === this.generation) this.cache.set(tenantId, { plugins, at: now });
+    return plugins;
+  }
+
+  /** Forgets a tenant's cached set (every tenant's without an id). */
+  private invalidate(tenantId?: string): void {
+    this.generation++;
+    if (tenantId && UUID.test(tenantId)) this.cache.delete(tenantId);
+    else this.cache.clear();
+  }
+
+  private lostListener(listener: pg.PoolClient): void {
+    if (this.listener !== listener) return;
+    this.listener = undefined;
+    this.invalidate();
+    listener.release(true);
+    if (!this.closed) {
+      this.relisten = setTimeout(() => {
+        this.start().catch(() => this.lostListener(listener));
+      }, RELISTEN_MS);
+      this.relisten.unref();
+    }
   }
 
   /**
@@ -174,14 +259,20 @@ export class PluginEnablement {
    */
   private async change(tenantId: string, apply: (tx: Tx, enabled: Set<string>) => Promise<void>): Promise<void> {
     checkTenantId(tenantId);
-    await this.db.transaction(async (tx) => {
-      await lockTenant(tx, tenantId);
-      const rows = await tx.query<{ plugin_id: string }>(
-        'select plugin_id from kernel.plugin_installation where tenant_id = $1 and enabled',
-        [tenantId],
-      );
-      await apply(tx, new Set(rows.map((r) => r.plugin_id)));
-    });
+    try {
+      await this.db.transaction(async (tx) => {
+        await lockTenant(tx, tenantId);
+        const rows = await tx.query<{ plugin_id: string }>(
+          'select plugin_id from kernel.plugin_installation where tenant_id = $1 and enabled',
+          [tenantId],
+        );
+        await apply(tx, new Set(rows.map((r) => r.plugin_id)));
+        // Delivered to every listening process when (and only if) the change commits.
+        if (this.db.kind === 'postgresql') await tx.query('select pg_notify($1, $2)', [ENABLEMENT_CHANNEL, tenantId]);
+      });
+    } finally {
+      this.invalidate(tenantId);
+    }
   }
 }
 
@@ -198,7 +289,7 @@ async function lockTenant(tx: Tx, tenantId: string): Promise<void> {
   if (rows.length === 0) throw new NotFoundError(`no tenant ${tenantId}`);
 }
 
-async function audit(tx: Tx, tenantId: string, actor: Actor, action: string, pluginId: string): Promise<void> {
+export async function audit(tx: Tx, tenantId: string, actor: Actor, action: string, pluginId: string): Promise<void> {
   await tx.query(
     `insert into kernel.audit_log (tenant_id, actor_type, actor_id, action, target, request_id)
      values ($1, $2, $3, $4, $5, $6)`,

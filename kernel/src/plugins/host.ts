@@ -1,22 +1,35 @@
 // Loads the installed plugins into the kernel: resolves them, migrates their schemas, starts a
-// sandbox per plugin, mounts their routes at /api/v1/p/<id>/… and subscribes their event
-// handlers — each gated per tenant by enablement, checked on every request and event.
+// sandbox per plugin, mounts their routes at /api/v1/p/<id>/…, subscribes their event
+// handlers and defines their jobs — each gated per tenant by enablement, checked on every
+// request, event and job.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import {
+  Entry,
+  type EventOutcome,
+  PROBLEM_KEY,
+  type RouteKey,
+  type RouteProblem,
+} from '@dotmac/schemas/contract/entries';
 import type { Context } from 'hono';
 import type { Clock } from '../clock.ts';
 import type { Database } from '../db/database.ts';
-import { NotFoundError, ValidationError } from '../errors.ts';
-import type { EventBus } from '../events/bus.ts';
+import { DotmacError, type FieldProblem, NotFoundError, ValidationError } from '../errors.ts';
+import type { EventBus, EventEnvelope } from '../events/bus.ts';
 import { defineRoute, type HttpMethod, type HttpRoutes } from '../http/routes.ts';
+import type { JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../log.ts';
 import type { JsonSchema } from '../validation.ts';
 import { createHostRouter, registerPublishedEvents } from './capabilities.ts';
 import { migratePlugin } from './db/index.ts';
+import type { EgressPolicy } from './egress.ts';
 import { PluginEnablement } from './enablement.ts';
+import { type PluginEnqueueOptions, PluginJobs } from './jobs.ts';
 import type { PluginManifest } from './manifest.ts';
 import { discoverPlugins, resolvePlugins } from './resolver.ts';
 import { PluginSandbox, type SandboxStats } from './sandbox/index.ts';
+import { PluginSecrets } from './secrets.ts';
+import { PluginServices } from './services.ts';
 
 /** Where a plugin's built server bundle is, relative to its folder (`dotmac-plugin build` writes it). */
 export const SERVER_BUNDLE = 'dist/server.js';
@@ -27,17 +40,42 @@ export const SERVER_BUNDLE = 'dist/server.js';
  */
 export const TENANT_HEADER = 'x-dotmac-tenant';
 
-/** The entry names the SDK's definePlugin registers handlers under. */
-export const routeEntry = (method: string, path: string) => `route:${method.toUpperCase()} ${path}`;
-export const EVENT_ENTRY = 'event';
+/** Most events handed to a plugin in one call (one bridge crossing); they share its call timeout. */
+export const EVENT_BATCH_MAX = 16;
+
+/** A refusal a plugin route answered (`RouteError` in the SDK): its 4xx, not a plugin fault. */
+export class PluginRouteProblem extends DotmacError {
+  override readonly type = 'plugin-route';
+  override readonly title = 'Request refused by the plugin';
+  override readonly status: number;
+  readonly errors: readonly FieldProblem[];
+  constructor(pluginId: string, problem: RouteProblem) {
+    super(`${pluginId}: ${problem.detail}`);
+    this.status = problem.status;
+    this.errors = problem.errors ?? [];
+  }
+}
 
 export interface PluginHostDependencies {
   readonly db: Database;
   readonly bus: EventBus;
   readonly routes: HttpRoutes;
+  readonly queue: JobQueue;
+  /** Key that encrypts plugin secrets (see loadSecretsKey); undefined: secrets refuse to work. */
+  readonly secretsKey: Buffer | undefined;
+  /** What the operator allows plugin egress beyond declared public hosts. */
+  readonly egress: EgressPolicy;
   readonly clock: Clock;
   readonly log: Logger;
   readonly kernelVersion: string;
+}
+
+/** What activating a plugin needs besides the kernel's services. */
+interface Activation {
+  readonly enablement: PluginEnablement;
+  readonly secrets: PluginSecrets;
+  readonly jobs: PluginJobs;
+  readonly services: PluginServices;
 }
 
 /** A plugin the host runs. */
@@ -50,6 +88,9 @@ export interface LoadedPlugin {
 export class PluginHost {
   private constructor(
     readonly enablement: PluginEnablement,
+    /** Per-tenant secrets of the plugins (set by operators, read by the plugin that declares them). */
+    readonly secrets: PluginSecrets,
+    private readonly jobs: PluginJobs,
     private readonly plugins: ReadonlyMap<string, LoadedPlugin>,
   ) {}
 
@@ -62,18 +103,46 @@ export class PluginHost {
     );
     const dirs = new Map(discovered.map((d) => [d.manifest.id, d.dir]));
     const enablement = new PluginEnablement(deps.db, deps.bus, order);
+    const activation: Activation = {
+      enablement,
+      secrets: new PluginSecrets(deps.db, deps.secretsKey, order),
+      jobs: new PluginJobs(deps.queue, enablement, deps.log),
+      services: new PluginServices(enablement),
+    };
     const plugins = new Map<string, LoadedPlugin>();
     try {
       for (const manifest of order) {
         const dir = dirs.get(manifest.id) as string;
-        plugins.set(manifest.id, await activate(manifest, dir, enablement, deps));
+        plugins.set(manifest.id, await activate(manifest, dir, activation, deps));
       }
     } catch (e) {
       await Promise.all([...plugins.values()].map((p) => p.sandbox.close()));
       throw e;
     }
     if (plugins.size) deps.log.info({ plugins: [...plugins.keys()] }, 'plugins loaded');
-    return new PluginHost(enablement, plugins);
+    return new PluginHost(enablement, activation.secrets, activation.jobs, plugins);
+  }
+
+  /** Starts hearing enablement changes; with `workers`, also schedules the plugins' cron jobs. */
+  async start(workers: boolean): Promise<void> {
+    await this.enablement.start();
+    if (workers) await this.jobs.schedule();
+  }
+
+  /** Enqueues a plugin's job for a tenant, as the plugin's `jobs.enqueue` would; answers the job id. */
+  enqueueJob(
+    pluginId: string,
+    tenantId: string,
+    job: string,
+    data: unknown = null,
+    options?: PluginEnqueueOptions,
+  ): Promise<string> {
+    return this.jobs.enqueue(pluginId, tenantId, job, data, options);
+  }
+
+  /** Runs a cron job's schedule now: enqueues it for each tenant with the plugin on; answers the job ids. */
+  runCron(pluginId: string, job: string): Promise<string[]> {
+    return this.jobs.runCron(pluginId, job);
   }
 
   list(): LoadedPlugin[] {
@@ -91,6 +160,7 @@ export class PluginHost {
   }
 
   async close(): Promise<void> {
+    await this.enablement.close();
     await Promise.all(this.list().map((p) => p.sandbox.close()));
   }
 
@@ -104,7 +174,7 @@ export class PluginHost {
 async function activate(
   manifest: PluginManifest,
   dir: string,
-  enablement: PluginEnablement,
+  { enablement, secrets, jobs, services }: Activation,
   deps: PluginHostDependencies,
 ): Promise<LoadedPlugin> {
   const code = await readFile(join(dir, SERVER_BUNDLE), 'utf8').catch(() => {
@@ -122,22 +192,98 @@ async function activate(
     callTimeoutMs: manifest.limits?.callTimeoutMs ?? 5000,
     idleMs: 10 * 60_000,
     log: deps.log.child({ plugin: manifest.id }),
-    host: createHostRouter(manifest, { db: deps.db, bus: deps.bus, enablement, clock: deps.clock }),
+    host: createHostRouter(manifest, {
+      db: deps.db,
+      bus: deps.bus,
+      enablement,
+      clock: deps.clock,
+      jobs,
+      secrets,
+      services,
+      egress: deps.egress,
+    }),
   });
   mountRoutes(manifest, sandbox, enablement, deps.routes);
+  jobs.register(manifest, sandbox);
+  services.register(manifest, sandbox);
   const patterns = manifest.capabilities?.events?.subscribe ?? [];
   if (patterns.length) {
+    const deliver = batchedDelivery(manifest.id, sandbox);
     deps.bus.subscribe({
       id: `plugin:${manifest.id}`,
       patterns,
       async handle(event) {
         // Tenant-less (platform) events and tenants that have the plugin off are not delivered.
         if (!event.tenantId || !(await enablement.isEnabled(event.tenantId, manifest.id))) return;
-        await sandbox.invoke(event.tenantId, EVENT_ENTRY, event);
+        await deliver(event.tenantId, event);
       },
     });
   }
   return { manifest, dir, sandbox };
+}
+
+interface PendingEvent {
+  readonly event: EventEnvelope;
+  readonly resolve: () => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/**
+ * Delivers events to a plugin in batches: the events of one tenant that arrive together (the
+ * dispatcher has many in flight) cross the bridge in one `events` call, up to EVENT_BATCH_MAX;
+ * each settles with its own outcome. An event whose batch failed as a whole (timeout, fault)
+ * is retried alone, so one slow event cannot keep failing its neighbours.
+ */
+function batchedDelivery(
+  pluginId: string,
+  sandbox: PluginSandbox,
+): (tenantId: string, event: EventEnvelope) => Promise<void> {
+  const pending = new Map<string, PendingEvent[]>();
+  const alone = new Set<string>();
+
+  const flush = async (tenantId: string) => {
+    const queued = pending.get(tenantId) ?? [];
+    pending.delete(tenantId);
+    for (let i = 0; i < queued.length; i += EVENT_BATCH_MAX) {
+      const batch = queued.slice(i, i + EVENT_BATCH_MAX);
+      try {
+        const outcomes = (await sandbox.invoke(
+          tenantId,
+          Entry.events,
+          batch.map((p) => p.event),
+        )) as EventOutcome[];
+        if (!Array.isArray(outcomes) || outcomes.length !== batch.length) {
+          throw new DotmacError(`${pluginId} answered an events batch of ${batch.length} without one outcome each`);
+        }
+        batch.forEach((p, k) => {
+          const outcome = outcomes[k];
+          if (outcome?.ok === true) p.resolve();
+          else p.reject(new DotmacError(`${pluginId} failed event ${p.event.id}: ${outcome?.error ?? 'no outcome'}`));
+        });
+      } catch (e) {
+        for (const p of batch) {
+          alone.add(p.event.id);
+          p.reject(e);
+        }
+      }
+    }
+  };
+
+  return async (tenantId, event) => {
+    if (alone.delete(event.id)) {
+      await sandbox.invoke(tenantId, Entry.event, event);
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const queue = pending.get(tenantId);
+      if (queue) {
+        queue.push({ event, resolve, reject });
+        return;
+      }
+      pending.set(tenantId, [{ event, resolve, reject }]);
+      setImmediate(() => void flush(tenantId));
+    });
+  };
 }
 
 async function readMigrations(manifest: PluginManifest, dir: string): Promise<{ name: string; sql: string }[]> {
@@ -184,7 +330,13 @@ function mountRoutes(
           if (!(await enablement.isEnabled(tenantId, manifest.id))) {
             throw new NotFoundError(`no route ${c.req.method} ${c.req.path}`);
           }
-          const answer = await sandbox.invoke(tenantId, routeEntry(route.method, route.path), { params, query, body });
+          const answer = await sandbox.invoke(tenantId, Entry.route(`${route.method} ${route.path}` as RouteKey), {
+            params,
+            query,
+            body,
+          });
+          const problem = routeProblem(answer);
+          if (problem) throw new PluginRouteProblem(manifest.id, problem);
           return c.json(answer ?? null, (ok ?? 200) as 200);
         },
       }),
@@ -192,7 +344,8 @@ function mountRoutes(
   }
 }
 
-function tenantOf(c: Context): string {
+/** The tenant a plugin-facing request is for (the x-dotmac-tenant header, until identity lands). */
+export function tenantOf(c: Context): string {
   const tenantId = c.req.header(TENANT_HEADER);
   if (!tenantId || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(tenantId)) {
     throw new ValidationError(`plugin routes need the tenant's id in the ${TENANT_HEADER} header`, [
@@ -200,4 +353,22 @@ function tenantOf(c: Context): string {
     ]);
   }
   return tenantId;
+}
+
+/** The refusal a route answer carries, if it is one (a well-formed 4xx `RouteProblem`). */
+function routeProblem(answer: unknown): RouteProblem | undefined {
+  if (answer === null || typeof answer !== 'object' || !Object.hasOwn(answer, PROBLEM_KEY)) return undefined;
+  const p = (answer as Record<string, unknown>)[PROBLEM_KEY] as Partial<RouteProblem> | null;
+  const valid =
+    p !== null &&
+    typeof p === 'object' &&
+    Number.isInteger(p.status) &&
+    (p.status as number) >= 400 &&
+    (p.status as number) < 500 &&
+    typeof p.detail === 'string' &&
+    (p.errors === undefined ||
+      (Array.isArray(p.errors) &&
+        p.errors.every((e) => typeof e?.pointer === 'string' && typeof e?.detail === 'string')));
+  if (!valid) return { status: 400, detail: 'the plugin refused the request' };
+  return { status: p.status as number, detail: (p.detail as string).slice(0, 2000), errors: p.errors?.slice(0, 50) };
 }

@@ -8,8 +8,11 @@ import { bootTestKernel, createTenant, type TestKernel } from '../../../test/sup
 import { createHostRouter, registerPublishedEvents } from '../../src/plugins/capabilities.ts';
 import { migratePlugin } from '../../src/plugins/db/index.ts';
 import { PluginEnablement } from '../../src/plugins/enablement.ts';
+import { PluginJobs } from '../../src/plugins/jobs.ts';
 import { parseManifest } from '../../src/plugins/manifest.ts';
 import { PluginSandbox } from '../../src/plugins/sandbox/index.ts';
+import { PluginSecrets } from '../../src/plugins/secrets.ts';
+import { PluginServices } from '../../src/plugins/services.ts';
 
 const notes = parseManifest(
   {
@@ -93,7 +96,16 @@ function sandboxFor(manifest: typeof notes, enablement: PluginEnablement): Plugi
     callTimeoutMs: 5000,
     idleMs: 60_000,
     log: pino({ level: 'silent' }),
-    host: createHostRouter(manifest, { db: kernel.db, bus: kernel.bus, enablement, clock }),
+    host: createHostRouter(manifest, {
+      db: kernel.db,
+      bus: kernel.bus,
+      enablement,
+      clock,
+      jobs: new PluginJobs(kernel.queue, enablement, kernel.log),
+      secrets: new PluginSecrets(kernel.db, undefined, [notes, bare]),
+      services: new PluginServices(enablement),
+      egress: {},
+    }),
   });
 }
 

@@ -1,41 +1,28 @@
 // Plugins in a running kernel: routes mounted per plugin, served from the sandbox for the
 // calling tenant, switched on and off per tenant on the next request, and events delivered
 // only to tenants that have the plugin on.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kernel } from '@dotmac/kernel';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bootTestKernel, type TestKernel } from '../../../test/support/kernel.ts';
+import { createPluginRoot, operatorClient } from '../../../test/support/plugins.ts';
 
 const ADMIN_TOKEN = 'plugin-host-test-admin-token';
-const roots = mkdtempSync(join(tmpdir(), 'dotmac-plugins-'));
+const root = createPluginRoot();
+const writePlugin = root.write;
 
-function writePlugin(
-  name: string,
-  manifest: Record<string, unknown>,
-  bundle: string,
-  migrations: Record<string, string> = {},
-) {
-  const dir = join(roots, name);
-  mkdirSync(join(dir, 'dist'), { recursive: true });
-  writeFileSync(join(dir, 'plugin.json'), JSON.stringify(manifest));
-  writeFileSync(join(dir, 'dist', 'server.js'), bundle);
-  if (Object.keys(migrations).length) {
-    mkdirSync(join(dir, 'migrations'));
-    for (const [file, sql] of Object.entries(migrations)) writeFileSync(join(dir, 'migrations', file), sql);
-  }
-}
-
-const base = { publisher: 'Test', engines: { kernel: '^0.1.0' } };
 writePlugin(
   'notes',
   {
-    ...base,
     id: 'test.notes',
     version: '1.0.0',
     name: 'Notes',
     description: 'Keeps notes per tenant.',
+    ui: [
+      { portal: 'admin', slot: 'route', path: '/notes', module: './NoteList', title: 'Notes' },
+      { portal: 'customer', slot: 'dashboard-widget', path: '/', module: './LatestNote' },
+    ],
     capabilities: {
       db: true,
       events: {
@@ -104,7 +91,6 @@ writePlugin(
 writePlugin(
   'digest',
   {
-    ...base,
     id: 'test.digest',
     version: '1.0.0',
     name: 'Digest',
@@ -114,37 +100,33 @@ writePlugin(
   'dotmac.register({})',
 );
 
+// What `dotmac-plugin build` would leave in dist/ui: a remote entry and a chunk beside it.
+mkdirSync(join(root.dir, 'notes', 'dist', 'ui', 'assets'), { recursive: true });
+writeFileSync(join(root.dir, 'notes', 'dist', 'ui', 'remoteEntry.js'), 'export const init = () => {};');
+writeFileSync(join(root.dir, 'notes', 'dist', 'ui', 'assets', 'NoteList.js'), 'export default 1;');
+
 let t: TestKernel;
 let kernel: Kernel;
 let url: string;
 let tenantA: string;
 let tenantB: string;
 
-const call = (path: string, init: { method?: string; tenant?: string; body?: unknown } = {}) =>
-  fetch(`${url}${path}`, {
-    method: init.method ?? 'GET',
-    headers: {
-      authorization: `Bearer ${ADMIN_TOKEN}`,
-      ...(init.tenant ? { 'x-dotmac-tenant': init.tenant } : {}),
-      ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are read field by field in assertions
-type Json = any;
-const json = (res: Response) => res.json() as Promise<Json>;
-const setEnabled = (tenant: string, pluginId: string, enabled: boolean) =>
-  call(`/api/v1/admin/tenants/${tenant}/plugins/${pluginId}`, { method: 'PUT', body: { enabled } });
-const notesOf = async (tenant: string) => {
-  const res = await call('/api/v1/p/test.notes/notes', { tenant });
-  return { status: res.status, body: await json(res) };
+let op: ReturnType<typeof operatorClient>;
+const call = (path: string, init: { method?: string; tenant?: string; body?: unknown } = {}) => op.call(path, init);
+const setEnabled = (tenant: string, pluginId: string, enabled: boolean) => op.setEnabled(tenant, pluginId, enabled);
+const notesOf = (tenant: string) => {
+  return call('/api/v1/p/test.notes/notes', { tenant });
 };
 
 beforeAll(async () => {
-  t = await bootTestKernel({ env: { ADMIN_TOKEN, LOG_LEVEL: process.env.DBG_LOG ?? 'silent' }, pluginRoots: [roots] });
+  t = await bootTestKernel({
+    env: { ADMIN_TOKEN, LOG_LEVEL: process.env.DBG_LOG ?? 'silent' },
+    pluginRoots: [root.dir],
+  });
   kernel = t.kernel;
   await kernel.start();
   url = kernel.url as string;
+  op = operatorClient(url, ADMIN_TOKEN);
   const created = await kernel.db.query<{ id: string }>(
     `insert into kernel.tenant (slug, name) values ('isp-a', 'A'), ('isp-b', 'B') returning id`,
   );
@@ -153,7 +135,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.dispose();
-  rmSync(roots, { recursive: true, force: true });
+  root.remove();
 });
 
 describe(`plugin host on ${process.env.DOTMAC_TEST_DB}`, () => {
@@ -172,7 +154,7 @@ describe(`plugin host on ${process.env.DOTMAC_TEST_DB}`, () => {
       body: { text: 'from A' },
     });
     expect(added.status).toBe(201);
-    expect(await json(added)).toEqual({ added: 'from A' });
+    expect(added.body).toEqual({ added: 'from A' });
     await call('/api/v1/p/test.notes/notes', { method: 'POST', tenant: tenantB, body: { text: 'from B' } });
     const a = await notesOf(tenantA);
     expect(a, JSON.stringify(a)).toMatchObject({ status: 200 });
@@ -197,7 +179,7 @@ describe(`plugin host on ${process.env.DOTMAC_TEST_DB}`, () => {
     expect((await setEnabled(tenantA, 'test.digest', true)).status).toBe(200);
     const refused = await setEnabled(tenantA, 'test.notes', false);
     expect(refused.status).toBe(409);
-    expect((await json(refused)).detail).toBe(
+    expect(refused.body.detail).toBe(
       'cannot disable test.notes for this tenant: test.digest depends on it; disable it first',
     );
   });
@@ -205,18 +187,81 @@ describe(`plugin host on ${process.env.DOTMAC_TEST_DB}`, () => {
   test('plugin routes need the tenant header, validate input and are listed in the OpenAPI document', async () => {
     const noTenant = await call('/api/v1/p/test.notes/notes');
     expect(noTenant.status).toBe(400);
-    expect((await json(noTenant)).errors).toEqual([
+    expect(noTenant.body.errors).toEqual([
       { pointer: '/headers/x-dotmac-tenant', detail: 'must be a tenant id (uuid)' },
     ]);
     const bad = await call('/api/v1/p/test.notes/notes', { method: 'POST', tenant: tenantA, body: { text: '' } });
     expect(bad.status).toBe(400);
-    expect((await json(bad)).errors[0].pointer).toBe('/body/text');
-    const doc = await json(await fetch(`${url}/openapi.json`));
+    expect(bad.body.errors[0].pointer).toBe('/body/text');
+    const doc = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toContain('/api/v1/p/test.notes/notes');
-    const plugins = await json(await call('/api/v1/admin/plugins'));
+    const plugins = (await call('/api/v1/admin/plugins')).body;
     expect(plugins.items.map((p: { pluginId: string; state: string }) => [p.pluginId, p.state])).toEqual([
       ['test.notes', 'ready'],
       ['test.digest', 'ready'],
     ]);
+  });
+
+  test("the UI manifest lists the remotes and contributions of the tenant's enabled plugins for one portal", async () => {
+    const admin = await call('/api/v1/ui/manifest?portal=admin', { tenant: tenantA });
+    expect(admin.body).toEqual({
+      portal: 'admin',
+      remotes: [
+        {
+          pluginId: 'test.notes',
+          version: '1.0.0',
+          name: 'test__notes',
+          entry: '/plugins/test.notes/1.0.0/ui/remoteEntry.js',
+        },
+      ],
+      contributions: [
+        {
+          pluginId: 'test.notes',
+          remote: 'test__notes',
+          slot: 'route',
+          path: '/notes',
+          module: './NoteList',
+          title: 'Notes',
+        },
+      ],
+    });
+    const customer = await call('/api/v1/ui/manifest?portal=customer', { tenant: tenantA });
+    expect(customer.body.contributions.map((u: { module: string }) => u.module)).toEqual(['./LatestNote']);
+    const bad = await call('/api/v1/ui/manifest?portal=nope', { tenant: tenantA });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].pointer).toBe('/query/portal');
+  });
+
+  test('a tenant that switches a plugin off loses its UI contributions on the next request', async () => {
+    const [other] = await kernel.db.query<{ id: string }>(
+      `insert into kernel.tenant (slug, name) values ('isp-ui', 'UI') returning id`,
+    );
+    const tenant = other?.id as string;
+    expect((await call('/api/v1/ui/manifest?portal=admin', { tenant })).body.remotes).toEqual([]);
+    await setEnabled(tenant, 'test.notes', true);
+    expect((await call('/api/v1/ui/manifest?portal=admin', { tenant })).body.remotes).toHaveLength(1);
+    await setEnabled(tenant, 'test.notes', false);
+    expect((await call('/api/v1/ui/manifest?portal=admin', { tenant })).body).toMatchObject({
+      remotes: [],
+      contributions: [],
+    });
+  });
+
+  test("a plugin version's UI files are served from its dist/ui, and nothing outside it", async () => {
+    const entry = await fetch(`${url}/plugins/test.notes/1.0.0/ui/remoteEntry.js`);
+    expect(entry.status).toBe(200);
+    expect(entry.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(entry.headers.get('cache-control')).toContain('immutable');
+    expect(await entry.text()).toBe('export const init = () => {};');
+    expect((await fetch(`${url}/plugins/test.notes/1.0.0/ui/assets/NoteList.js`)).status).toBe(200);
+    for (const path of [
+      '/plugins/test.notes/2.0.0/ui/remoteEntry.js',
+      '/plugins/test.notes/1.0.0/ui/..%2fserver.js',
+      '/plugins/test.notes/1.0.0/ui/%2e%2e/server.js',
+      '/plugins/test.notes/1.0.0/ui/..%2f..%2fplugin.json',
+      '/plugins/test.nope/1.0.0/ui/remoteEntry.js',
+    ]) {
+      expect((await fetch(`${url}${path}`)).status, path).toBe(404);
+    }
   });
 });

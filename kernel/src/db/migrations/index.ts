@@ -1,8 +1,10 @@
 // The kernel's migrations, in order. Forward-only: a released migration is never edited.
 import { Migration0001KernelCore } from './0001-kernel-core.ts';
 import { Migration0002PluginDb } from './0002-plugin-db.ts';
+import { Migration0003PluginSecrets } from './0003-plugin-secrets.ts';
 
 export const kernelMigrations = [
   { name: '0001-kernel-core', class: Migration0001KernelCore },
   { name: '0002-plugin-db', class: Migration0002PluginDb },
+  { name: '0003-plugin-secrets', class: Migration0003PluginSecrets },
 ];

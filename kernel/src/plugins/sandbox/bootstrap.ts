@@ -21,6 +21,7 @@ export const BOOTSTRAP_SOURCE = `(function dotmacBootstrap(bridge, tenantId, max
   'use strict';
   const g = globalThis;
   const ReflectApply = Reflect.apply;
+  const isArray = Array.isArray;
   const deleteProperty = Reflect.deleteProperty;
   const freeze = Object.freeze;
   const create = Object.create;
@@ -228,8 +229,26 @@ export const BOOTSTRAP_SOURCE = `(function dotmacBootstrap(bridge, tenantId, max
     send('result', id, text);
   };
 
+  // 'events' (a batch) runs the bundle's 'event' handler on each event in order; one event's
+  // failure is reported for it alone, as { ok: false, error }.
+  const eventsFrom = (single) => async (events, context) => {
+    if (!isArray(events)) throw new TypeErrorCtor('events: the host sent a batch that is not an array');
+    const outcomes = [];
+    for (let i = 0; i < events.length; i++) {
+      try {
+        await ReflectApply(single, undefined, [events[i], context]);
+        outcomes[i] = { ok: true };
+      } catch (error) {
+        const [name, message] = describe(error);
+        outcomes[i] = { ok: false, error: name + ': ' + message };
+      }
+    }
+    return outcomes;
+  };
+
   const handlerFor = (entry) => {
     if (handlers === undefined) throw new ErrorCtor('the bundle never called dotmac.register(handlers)');
+    if (entry === 'events' && !hasOwn(handlers, entry) && hasOwn(handlers, 'event')) return eventsFrom(handlers.event);
     if (!hasOwn(handlers, entry)) throw new ErrorCtor('no handler named "' + entry + '"; the bundle registered: ' + handlerNames);
     return handlers[entry];
   };

@@ -137,6 +137,11 @@ export class PluginIsolate implements ContextHost {
     return this.retiredBy !== undefined;
   }
 
+  /** V8's heap statistics of this isolate (heap used and limit, memory outside the heap). */
+  heapStatistics(): Promise<ivm.HeapStatistics> {
+    return this.isolate.getHeapStatistics();
+  }
+
   /** Tenants whose context is alive. */
   tenants(): string[] {
     return [...this.live].map((context) => context.tenantId);

@@ -61,6 +61,9 @@ export interface SandboxStats {
   readonly tenants: readonly TenantStats[];
 }
 
+/** V8's heap statistics of an isolate, as isolated-vm reports them. */
+export type IsolateHeapStatistics = Awaited<ReturnType<PluginIsolate['heapStatistics']>>;
+
 type MutableTenantStats = { -readonly [K in keyof TenantStats]: TenantStats[K] };
 
 const DEFAULT_MAX_PENDING_HOST_CALLS = 64;
@@ -131,6 +134,16 @@ export class PluginSandbox {
       contextsAlive: alive.size,
       tenants: [...this.usage.values()].map((usage) => ({ ...usage, contextAlive: alive.has(usage.tenantId) })),
     };
+  }
+
+  /**
+   * V8's heap statistics of the running isolate (`used_heap_size`, `heap_size_limit`, …), or
+   * undefined while none runs (before the first call, after going idle, degraded or closed).
+   */
+  async heapStatistics(): Promise<IsolateHeapStatistics | undefined> {
+    const isolate = this.isolate;
+    if (!isolate || isolate.retired) return undefined;
+    return isolate.heapStatistics();
   }
 
   /** Closes the breaker: a degraded plugin is served again (an admin action). */

@@ -1,0 +1,150 @@
+// Plugin jobs on the kernel's job queue: each job a plugin declares becomes a queue job
+// `plugin.<id>.<job>` run in the plugin's sandbox for one tenant; a declared cron pattern
+// becomes a kernel schedule that enqueues the job for every tenant with the plugin on.
+import { randomUUID } from 'node:crypto';
+import { Entry } from '@dotmac/schemas/contract/entries';
+import type { PluginManifest } from '@dotmac/schemas/types/plugin-manifest';
+import { NotFoundError, ValidationError } from '../errors.ts';
+import type { JobQueue } from '../jobs/queue.ts';
+import type { Logger } from '../log.ts';
+import type { PluginEnablement } from './enablement.ts';
+import type { PluginSandbox } from './sandbox/index.ts';
+
+/** A plugin job as it sits on the queue: which tenant it runs for and the plugin's data. */
+export interface PluginJobData {
+  readonly tenantId: string;
+  readonly data: unknown;
+}
+
+/** How the plugin asks for a job (the `jobs.enqueue` capability's options). */
+export interface PluginEnqueueOptions {
+  /** Run no sooner than this many milliseconds from now. */
+  readonly delayMs?: number;
+  /** Idempotency key: the same key for the same tenant and job enqueues it once while the queue holds it. */
+  readonly key?: string;
+}
+
+/** Queue name of a plugin's job. */
+export const pluginJobName = (pluginId: string, job: string) => `plugin.${pluginId}.${job}`;
+/** Queue name (and schedule id) of the job that fans a cron run out to the tenants. */
+export const pluginCronName = (pluginId: string, job: string) => `plugin.${pluginId}.${job}.cron`;
+
+/** A job for a tenant that has the plugin off waits this long, then looks again (paused, not lost). */
+export const PAUSED_RECHECK_MS = 60_000;
+/** Longest delay a plugin may ask for. */
+const MAX_DELAY_MS = 30 * 24 * 3600_000;
+const KEY = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export class PluginJobs {
+  private readonly declared = new Map<string, PluginManifest>();
+
+  constructor(
+    private readonly queue: JobQueue,
+    private readonly enablement: PluginEnablement,
+    private readonly log: Logger,
+  ) {}
+
+  /** Defines the queue handlers of `manifest`'s jobs, run in `sandbox`. */
+  register(manifest: PluginManifest, sandbox: PluginSandbox): void {
+    this.declared.set(manifest.id, manifest);
+    for (const job of manifest.capabilities?.jobs ?? []) {
+      const name = pluginJobName(manifest.id, job.name);
+      this.queue.define<PluginJobData>(
+        name,
+        async ({ data: { tenantId, data } }) => {
+          if (!(await this.enablement.isEnabled(tenantId, manifest.id))) {
+            const id = await this.queue.enqueue(name, { tenantId, data }, { delayMs: PAUSED_RECHECK_MS });
+            return { paused: true, requeued: id };
+          }
+          await sandbox.invoke(tenantId, Entry.job(job.name), data);
+          return { ran: true };
+        },
+        { concurrency: job.concurrency ?? 1, attempts: job.attempts ?? 3 },
+      );
+      if (job.cron) {
+        this.queue.define(pluginCronName(manifest.id, job.name), async (cron) => ({
+          enqueued: (await this.fanOut(manifest.id, job.name, cron.id)).length,
+        }));
+      }
+    }
+  }
+
+  /** Puts every declared cron job on the queue's schedule (done by processes that run workers). */
+  async schedule(): Promise<void> {
+    for (const manifest of this.declared.values()) {
+      for (const job of manifest.capabilities?.jobs ?? []) {
+        if (!job.cron) continue;
+        const name = pluginCronName(manifest.id, job.name);
+        await this.queue.schedule(name, job.cron, name, {});
+      }
+    }
+  }
+
+  /** Enqueues `job` of `pluginId` for `tenantId` (the `jobs.enqueue` capability); answers the job id. */
+  async enqueue(
+    pluginId: string,
+    tenantId: string,
+    job: string,
+    data: unknown,
+    options: PluginEnqueueOptions = {},
+  ): Promise<string> {
+    this.declaration(pluginId, job);
+    if (options.delayMs !== undefined && !(Number.isInteger(options.delayMs) && options.delayMs >= 0)) {
+      throw new ValidationError(`job ${job}: delayMs must be a whole number of milliseconds`, [
+        { pointer: '/args/delayMs', detail: 'must be an integer >= 0' },
+      ]);
+    }
+    if ((options.delayMs ?? 0) > MAX_DELAY_MS) {
+      throw new ValidationError(`job ${job}: delayMs is more than 30 days`, [
+        { pointer: '/args/delayMs', detail: `must be at most ${MAX_DELAY_MS}` },
+      ]);
+    }
+    if (options.key !== undefined && !KEY.test(options.key)) {
+      throw new ValidationError(`job ${job}: key must be 1-128 letters, digits, . _ : or -`, [
+        { pointer: '/args/key', detail: 'must match ^[A-Za-z0-9._:-]{1,128}$' },
+      ]);
+    }
+    const name = pluginJobName(pluginId, job);
+    // The key is scoped to the tenant: one tenant's key can never collide with another's job.
+    const jobId = options.key === undefined ? undefined : `${name}.${tenantId}.${options.key}`;
+    return this.queue.enqueue<PluginJobData>(name, { tenantId, data }, { jobId, delayMs: options.delayMs });
+  }
+
+  /** Runs a cron job's fan-out now: enqueues `job` for each tenant with the plugin on; answers the job ids. */
+  runCron(pluginId: string, job: string): Promise<string[]> {
+    const declaration = this.declaration(pluginId, job);
+    if (!declaration.cron) throw new NotFoundError(`plugin ${pluginId} declares no cron for job ${job}`);
+    return this.fanOut(pluginId, job, `manual.${randomUUID()}`);
+  }
+
+  private async fanOut(pluginId: string, job: string, runId: string): Promise<string[]> {
+    const tenants = await this.enablement.tenantsWith(pluginId);
+    const ids: string[] = [];
+    // One job per tenant and run: a retried fan-out does not enqueue a tenant twice.
+    for (const tenantId of tenants) {
+      ids.push(
+        await this.queue.enqueue<PluginJobData>(
+          pluginJobName(pluginId, job),
+          { tenantId, data: null },
+          { jobId: `${pluginCronName(pluginId, job)}.${runId}.${tenantId}` },
+        ),
+      );
+    }
+    if (tenants.length) this.log.debug({ plugin: pluginId, job, tenants: tenants.length }, 'cron job fanned out');
+    return ids;
+  }
+
+  private declaration(pluginId: string, job: string) {
+    const manifest = this.declared.get(pluginId);
+    if (!manifest) throw new NotFoundError(`plugin ${pluginId} is not installed`);
+    const declaration = (manifest.capabilities?.jobs ?? []).find((j) => j.name === job);
+    if (!declaration) {
+      throw new NotFoundError(
+        `plugin ${pluginId}@${manifest.version} declares no job ${job} (it declares: ${
+          (manifest.capabilities?.jobs ?? []).map((j) => j.name).join(', ') || 'none'
+        })`,
+      );
+    }
+    return declaration;
+  }
+}

@@ -1,0 +1,98 @@
+// What the shell needs to assemble a portal: the UI manifest (each remote and contribution of
+// the plugins a tenant has on) and the remotes' files, served from each plugin's dist/ui.
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, resolve, sep } from 'node:path';
+import { REMOTE_ENTRY, remoteName, UI_DIR, uiAssetsPath } from '@dotmac/schemas/contract/ui';
+import { NotFoundError } from '../errors.ts';
+import { defineRoute, type HttpRoutes } from '../http/routes.ts';
+import { type PluginHost, tenantOf } from './host.ts';
+
+const PORTALS = ['admin', 'customer', 'reseller', 'technician', 'platform'] as const;
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+};
+
+export function registerPluginUiRoutes(routes: HttpRoutes, host: PluginHost): void {
+  routes.add(
+    defineRoute<unknown, { portal: (typeof PORTALS)[number] }>({
+      method: 'get',
+      path: '/api/v1/ui/manifest',
+      summary: "A portal's UI for the calling tenant: the remotes to load and where each contribution goes",
+      tags: ['ui'],
+      access: 'admin',
+      request: {
+        query: {
+          type: 'object',
+          required: ['portal'],
+          properties: { portal: { type: 'string', enum: [...PORTALS], description: 'Which portal.' } },
+        },
+      },
+      responses: { 200: { description: 'Remotes and contributions of the plugins the tenant has on.' } },
+      handler: async ({ c, query }) => {
+        const enabled = await host.enablement.enabledFor(tenantOf(c));
+        const remotes = [];
+        const contributions = [];
+        for (const { manifest, dir } of host.list()) {
+          if (!enabled.has(manifest.id)) continue;
+          const mine = (manifest.ui ?? []).filter((u) => u.portal === query.portal);
+          if (!mine.length || !(await isFile(join(dir, UI_DIR, REMOTE_ENTRY)))) continue;
+          remotes.push({
+            pluginId: manifest.id,
+            version: manifest.version,
+            name: remoteName(manifest.id),
+            entry: `${uiAssetsPath(manifest.id, manifest.version)}/${REMOTE_ENTRY}`,
+          });
+          for (const u of mine) {
+            contributions.push({
+              pluginId: manifest.id,
+              remote: remoteName(manifest.id),
+              slot: u.slot,
+              path: u.path,
+              module: u.module,
+              ...(u.title ? { title: u.title } : {}),
+              ...(u.permission ? { permission: u.permission } : {}),
+            });
+          }
+        }
+        return c.json({ portal: query.portal, remotes, contributions });
+      },
+    }),
+  );
+
+  routes.add(
+    defineRoute<unknown, Record<string, never>, { pluginId: string; version: string; file: string }>({
+      method: 'get',
+      path: '/plugins/:pluginId/:version/ui/:file{.+}',
+      summary: "A file of a plugin version's UI remote (immutable: the version is in the path)",
+      tags: ['ui'],
+      access: 'public',
+      responses: { 200: { description: 'The file.' } },
+      handler: async ({ c, params }) => {
+        const plugin = host.list().find((p) => p.manifest.id === params.pluginId);
+        const missing = () => new NotFoundError(`no UI file ${c.req.path}`);
+        if (!plugin || plugin.manifest.version !== params.version) throw missing();
+        const type = CONTENT_TYPES[extname(params.file)];
+        const root = resolve(plugin.dir, UI_DIR);
+        const path = resolve(root, params.file);
+        // The file must stay inside dist/ui: no `..`, no absolute paths.
+        if (!type || !path.startsWith(root + sep) || !(await isFile(path))) throw missing();
+        return c.body(await readFile(path), 200, {
+          'content-type': type,
+          'cache-control': 'public, max-age=31536000, immutable',
+        });
+      },
+    }),
+  );
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isFile() ?? false;
+}
