@@ -42,6 +42,9 @@ export default defineConfig({
         test: { ...shared, name: 'integration', include: ['test/integration/**/*.test.ts'] },
       },
       {
+        test: { ...shared, name: 'hostile', include: ['test/hostile/**/*.test.ts'] },
+      },
+      {
         test: { ...shared, name: 'sdk', include: ['sdk/test/**/*.test.ts'] },
       },
     ],

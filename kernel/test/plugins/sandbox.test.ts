@@ -3,7 +3,7 @@
 import { describe, expect, test, vi } from 'vitest';
 import { ValidationError } from '../../src/errors.ts';
 import { PluginFaultError, PluginPayloadError, PluginUnavailableError } from '../../src/plugins/sandbox/errors.ts';
-import { errorsLogged, rejectionOf, startSandbox } from '../hostile/harness.ts';
+import { errorsLogged, rejectionOf, startSandbox } from '../../../test/support/sandbox.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

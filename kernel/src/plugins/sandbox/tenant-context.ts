@@ -1,7 +1,7 @@
 // One tenant's context inside a plugin's isolate: its own globals, its own copy of the bundle,
 // its calls in flight and the host calls it is waiting for. Identity is bound here, once.
 import type ivm from 'isolated-vm';
-import { NotFoundError } from '../../errors.ts';
+import { DotmacError, NotFoundError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import { answerHostRequest, type CallEnvelope, decodeCallResult, type HostRequest, type HostRouter } from './bridge.ts';
 import { type CallSite, PluginFaultError } from './errors.ts';
@@ -207,7 +207,24 @@ export class TenantContext {
 
   private async route(request: HostRequest): Promise<unknown> {
     if (request.capability !== 'log') {
-      return this.host.router(this.envelope, request.capability, request.method, request.args, this.aborter.signal);
+      try {
+        return await this.host.router(
+          this.envelope,
+          request.capability,
+          request.method,
+          request.args,
+          this.aborter.signal,
+        );
+      } catch (error) {
+        // Refusals go back to the plugin; the operator sees them too: an attack shows up here.
+        if (error instanceof DotmacError) {
+          this.host.log.warn(
+            { tenantId: this.tenantId, capability: request.capability, method: request.method, refusal: error.type },
+            `${request.capability}.${request.method} refused: ${error.message}`,
+          );
+        }
+        throw error;
+      }
     }
     const level = request.method;
     if (!LOG_LEVELS.has(level)) throw new NotFoundError(`log has no level "${level}"; use info, warn or error`);

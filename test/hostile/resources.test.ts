@@ -1,8 +1,8 @@
 // Hostile plugins that attack time, memory and the host's attention. Each attack fails its own
 // call, is logged with the plugin id, and the host keeps answering (timers, another plugin).
 import { describe, expect, test } from 'vitest';
-import { PluginFaultError } from '../../src/plugins/sandbox/errors.ts';
-import { errorsLogged, expectResponsive, startSandbox, whileAttacking } from './harness.ts';
+import { PluginFaultError } from '../../kernel/src/plugins/sandbox/errors.ts';
+import { errorsLogged, expectResponsive, startSandbox, whileAttacking } from '../support/sandbox.ts';
 
 const PLUGIN = 'hostile.resources@1.0.0';
 

@@ -1,9 +1,9 @@
-// What the sandbox specs and the hostile-plugin suite share: a sandbox with a captured log and a
+// What the sandbox specs and the hostile-plugin suite (test/hostile) share: a sandbox with a captured log and a
 // recording host router, and a probe that measures whether the host stays responsive.
 import { pino } from 'pino';
 import { afterEach, expect } from 'vitest';
-import type { HostRouter } from '../../src/plugins/sandbox/bridge.ts';
-import { PluginSandbox, type PluginSandboxOptions } from '../../src/plugins/sandbox/sandbox.ts';
+import type { HostRouter } from '../../kernel/src/plugins/sandbox/bridge.ts';
+import { PluginSandbox, type PluginSandboxOptions } from '../../kernel/src/plugins/sandbox/sandbox.ts';
 
 /** One log line, parsed. */
 export type LogLine = Record<string, unknown> & { level: number; msg: string };

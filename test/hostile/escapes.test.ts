@@ -2,8 +2,8 @@
 // chain, stack-trace hooks, timers, and the bridge's own isolated-vm objects.
 import ivm from 'isolated-vm';
 import { describe, expect, test } from 'vitest';
-import { PluginFaultError } from '../../src/plugins/sandbox/errors.ts';
-import { errorsLogged, expectResponsive, startSandbox, whileAttacking } from './harness.ts';
+import { PluginFaultError } from '../../kernel/src/plugins/sandbox/errors.ts';
+import { errorsLogged, expectResponsive, startSandbox, whileAttacking } from '../support/sandbox.ts';
 
 const PLUGIN_ID = 'hostile.escape';
 

@@ -1,8 +1,8 @@
 // Hostile plugins that abuse the bridge and the call protocol: values that are not JSON, thrown
 // values that are not Errors, unhandled rejections, forged identity, prototype pollution.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { PluginFaultError } from '../../src/plugins/sandbox/errors.ts';
-import { errorsLogged, expectResponsive, startSandbox, whileAttacking } from './harness.ts';
+import { PluginFaultError } from '../../kernel/src/plugins/sandbox/errors.ts';
+import { errorsLogged, expectResponsive, startSandbox, whileAttacking } from '../support/sandbox.ts';
 
 const PLUGIN_ID = 'hostile.bridge';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
