@@ -1,8 +1,36 @@
-// A native test double for plugin unit tests: calls a plugin's entries in this process with a
-// context that records capability calls and answers them from a table. It is not the sandbox;
-// `dotmac-plugin test` (a real sandbox and database) comes later.
+// @dotmac/sdk/testing: two ways to test a plugin.
+// - The testbed (`createTestbed`): the built plugin in the real kernel and sandbox, against a
+//   real database, with an injectable clock; what `dotmac-plugin test` runs.
+// - A native test double (`createTestContext`, `invokeEntry`): calls a plugin's entries in this
+//   process with a context that records capability calls and answers them from a table; a unit
+//   test of handler logic, without sandbox or database.
 import type { SandboxContext } from './context.ts';
 import type { DotmacPlugin } from './define-plugin.ts';
+import type { Testbed, TestbedOptions } from './testbed.ts';
+
+export type {
+  Delivery,
+  LogLine,
+  RecordedEvent,
+  RequestOptions,
+  Testbed,
+  TestbedOptions,
+  TestClock,
+  TestResponse,
+  WaitOptions,
+} from './testbed.ts';
+
+/**
+ * Starts the kernel with the built plugin loaded (and the plugins of `options.with`), on a
+ * database of its own: embedded PGlite in a temp folder, or a fresh database on the PostgreSQL
+ * server `$DOTMAC_TEST_DATABASE_URL` names. Close it when done. The process must run with
+ * `--no-node-snapshot` (isolated-vm needs it), as `dotmac-plugin test` runs its tests.
+ */
+export async function createTestbed(options: TestbedOptions = {}): Promise<Testbed> {
+  // Imported here, so that unit tests using only the test double never load the kernel.
+  const { startTestbed } = await import('./testbed.ts');
+  return startTestbed(options);
+}
 
 /** One capability call a handler made. */
 export interface RecordedCall {

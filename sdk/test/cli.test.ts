@@ -1,25 +1,14 @@
-// Specification of the dotmac-plugin CLI: create → build → pack, and an explanation for
-// every bad input.
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+// Specification of the dotmac-plugin CLI: create → build (server bundle and UI remote) → test
+// → pack, and an explanation for every bad input.
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as tar from 'tar';
 import { describe, expect, test } from 'vitest';
 import { buildPlugin } from '../src/cli/build.ts';
 import { createPlugin } from '../src/cli/create.ts';
 import { loadManifest } from '../src/cli/manifest.ts';
 import { packPlugin } from '../src/cli/pack.ts';
-import {
-  EVERY_KIND,
-  folders,
-  REPO,
-  rejection,
-  run,
-  sandboxFor,
-  scaffold,
-  sha256,
-  TENANT_A,
-  tempFolder,
-} from './support.ts';
+import { EVERY_KIND, REPO, rejection, run, sandboxFor, scaffold, sha256, TENANT_A, tempFolder } from './support.ts';
 
 describe('dotmac-plugin create, build and pack', () => {
   test('a new plugin is created, built and packed, and its route runs in a sandbox', async () => {
@@ -32,22 +21,78 @@ describe('dotmac-plugin create, build and pack', () => {
     const code = await readFile(bundle, 'utf8');
     expect(code).not.toMatch(/\b(import|require)\s*\(/);
 
-    const { sandbox, routed } = await sandboxFor(dir, { 'db.batch': [[]] });
+    const { sandbox, routed } = await sandboxFor(dir, {
+      'clock.now': '2026-01-15T09:00:00.000Z',
+      'db.batch': [[], [{ times: 3 }]],
+    });
     const reply = await sandbox.invoke(TENANT_A, 'route:GET /greetings/:name', { params: { name: 'Ada' } });
-    expect(reply).toEqual({ message: 'Hello, Ada!' });
-    expect(routed[0]).toMatchObject({ capability: 'db', method: 'batch' });
+    expect(reply).toEqual({ message: 'Hello, Ada!', times: 3 });
+    expect(routed.map((r) => `${r.capability}.${r.method}`)).toEqual(['clock.now', 'db.batch']);
 
     const { file } = await packPlugin(dir);
     expect(file).toBe(join(dir, 'acme.hello-0.1.0.tgz'));
     const entries: string[] = [];
     await tar.list({ file, onReadEntry: (entry) => void entries.push(entry.path) });
-    expect(entries).toEqual([
+    expect(entries.filter((e) => !e.startsWith('dist/ui/'))).toEqual([
       'README.md',
       'checksums.json',
       'dist/server.js',
       'migrations/0001-init.sql',
       'plugin.json',
     ]);
+    expect(entries).toEqual(expect.arrayContaining(['dist/ui/remoteEntry.js', 'dist/ui/mf-manifest.json']));
+    expect(entries.some((e) => e.startsWith('dist/ui/assets/'))).toBe(true);
+  });
+
+  test('build makes the UI a Module Federation remote exposing the modules the manifest names', async () => {
+    const dir = await scaffold();
+    const { ui } = await buildPlugin(dir);
+    expect(ui).toEqual({
+      remoteEntry: join(dir, 'dist/ui/remoteEntry.js'),
+      name: 'acme__hello',
+      exposes: { './Greetings': 'src/ui/Greetings.tsx' },
+    });
+    // An ES module the shell loads with the federation runtime (type "module"), naming its exposed module.
+    const entry = await readFile(join(dir, 'dist/ui/remoteEntry.js'), 'utf8');
+    expect(entry).toContain('"./Greetings"');
+    expect(entry).toMatch(/export\s*\{/);
+    const mf = JSON.parse(await readFile(join(dir, 'dist/ui/mf-manifest.json'), 'utf8'));
+    expect(mf.name).toBe('acme__hello');
+    expect(mf.metaData.remoteEntry).toMatchObject({ name: 'remoteEntry.js', type: 'module' });
+    expect(mf.exposes.map((e: { path: string }) => e.path)).toEqual(['./Greetings']);
+    const shared = Object.fromEntries(
+      mf.shared.map((s: { name: string; singleton: boolean }) => [s.name, s.singleton]),
+    );
+    expect(shared).toMatchObject({ react: true, 'react-dom': true });
+    // React is the host's: the remote keeps only the fallback the runtime asks for, never bundled into the module.
+    const exposed = mf.exposes[0].assets.js.sync.find((f: string) => /Greetings/.test(f));
+    expect(await readFile(join(dir, 'dist/ui', exposed), 'utf8')).not.toContain('react.production');
+  });
+
+  test('a UI module the manifest names without a source file, or one that does not compile, fails the build', async () => {
+    const dir = await scaffold();
+    await rm(join(dir, 'src/ui/Greetings.tsx'));
+    const missing = await rejection(buildPlugin(dir));
+    expect(missing.details).toEqual([
+      'plugin.json /ui/0/module names ./Greetings, but there is no src/ui/Greetings.tsx (nor .ts, .jsx, .js)',
+    ]);
+    await writeFile(
+      join(dir, 'src/ui/Greetings.jsx'),
+      'export default function Greetings() {\n  return <p>unclosed;\n}\n',
+    );
+    const broken = await rejection(buildPlugin(dir));
+    expect(broken.message).toMatch(/the UI of .* does not build:/);
+    expect(broken.details).toEqual([expect.stringMatching(/^src\/ui\/Greetings\.jsx:3:1: Unexpected token/)]);
+  });
+
+  test('a plugin without ui contributions builds no remote and drops a stale one', async () => {
+    const dir = await scaffold();
+    await buildPlugin(dir);
+    const manifest = JSON.parse(await readFile(join(dir, 'plugin.json'), 'utf8'));
+    delete manifest.ui;
+    await writeFile(join(dir, 'plugin.json'), JSON.stringify(manifest));
+    expect((await buildPlugin(dir)).ui).toBeUndefined();
+    expect(await stat(join(dir, 'dist/ui')).catch(() => 'gone')).toBe('gone');
   });
 
   test('pack is deterministic and checksums.json holds the SHA-256 of every other file', async () => {
@@ -62,7 +107,10 @@ describe('dotmac-plugin create, build and pack', () => {
     const out = await tempFolder();
     await tar.extract({ file: first.file, cwd: out });
     const checksums = JSON.parse(await readFile(join(out, 'checksums.json'), 'utf8')) as Record<string, string>;
-    expect(Object.keys(checksums)).toEqual(['README.md', 'dist/server.js', 'migrations/0001-init.sql', 'plugin.json']);
+    const entries: string[] = [];
+    await tar.list({ file: first.file, onReadEntry: (entry) => void entries.push(entry.path) });
+    expect(Object.keys(checksums)).toEqual(entries.filter((e) => e !== 'checksums.json'));
+    expect(Object.keys(checksums)).toEqual(expect.arrayContaining(['dist/server.js', 'dist/ui/remoteEntry.js']));
     for (const [name, sum] of Object.entries(checksums)) expect(sha256(await readFile(join(out, name)))).toBe(sum);
   });
 
@@ -120,16 +168,31 @@ describe('dotmac-plugin create, build and pack', () => {
     expect((await rejection(createPlugin(dir, { id: 'acme.other' }))).message).toMatch(/is not empty/);
   });
 
-  test("the scaffold's own unit test passes", async () => {
-    // Inside the repository (in a git-ignored .dotmac folder) so that @dotmac/sdk and vitest resolve.
-    const parent = join(REPO, 'sdk/.dotmac');
-    await mkdir(parent, { recursive: true });
-    const dir = join(await mkdtemp(join(parent, 'scaffold-')), 'hello');
-    folders.push(dirname(dir));
-    await createPlugin(dir, { id: 'acme.hello' });
-    const result = await run('vitest', ['run'], dir);
-    expect(result.stdout + result.stderr).toContain('1 passed');
+  test('dotmac-plugin test builds a new plugin and its own testbed tests pass in the real kernel', async () => {
+    const dir = await scaffold();
+    const result = await run('dotmac-plugin', ['test'], dir);
+    expect(result.stdout + result.stderr).toMatch(/Tests\s+4 passed \(4\)/);
     expect(result.code).toBe(0);
+    expect(await stat(join(dir, 'dist/ui/remoteEntry.js'))).toBeTruthy();
+  });
+
+  test('dotmac-plugin test exits 1 when a test fails, and explains a plugin without tests', async () => {
+    const dir = await scaffold();
+    await rm(join(dir, 'test/plugin.test.ts'));
+    await writeFile(
+      join(dir, 'test/failing.test.ts'),
+      `import { expect, test } from 'vitest';\ntest('finds the plugin folder', () => { expect(process.env.DOTMAC_PLUGIN_DIR).toBe('nowhere'); });\n`,
+    );
+    const failed = await run('dotmac-plugin', ['test', dir], REPO);
+    expect(failed.stdout + failed.stderr).toContain('1 failed');
+    expect(failed.stdout + failed.stderr).toContain(`Received: "${dir}"`);
+    expect(failed.code).toBe(1);
+    await rm(join(dir, 'test'), { recursive: true });
+    const none = await run('dotmac-plugin', ['test', dir], REPO);
+    expect(none).toMatchObject({
+      code: 1,
+      stderr: `dotmac-plugin: ${join(dir, 'test')} does not exist: a plugin's tests go in test/<name>.test.ts\n`,
+    });
   });
 
   test('the dotmac-plugin command runs a command and reports bad input on stderr with exit code 1', async () => {

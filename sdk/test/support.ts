@@ -2,7 +2,7 @@
 // running a built bundle with a recording host router, and the CLI run as a process.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,9 +31,24 @@ export async function tempFolder(): Promise<string> {
   return folder;
 }
 
-/** A scaffolded plugin in a temp folder, with `server` as its server code when given. */
+/** The repository root. */
+export const REPO = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * A new empty folder inside the repository (under the git-ignored sdk/.dotmac), removed after
+ * the test: plugins there resolve @dotmac/sdk, react and vitest as a plugin that ran npm install.
+ */
+export async function repoFolder(): Promise<string> {
+  const parent = join(REPO, 'sdk/.dotmac');
+  await mkdir(parent, { recursive: true });
+  const folder = await mkdtemp(join(parent, 'test-'));
+  folders.push(folder);
+  return folder;
+}
+
+/** A scaffolded plugin in a repository temp folder, with `server` as its server code when given. */
 export async function scaffold(server?: string): Promise<string> {
-  const dir = join(await tempFolder(), 'hello');
+  const dir = join(await repoFolder(), 'hello');
   await createPlugin(dir, { id: 'acme.hello' });
   if (server !== undefined) await writeFile(join(dir, 'src/server/index.ts'), server);
   return dir;
@@ -67,13 +82,18 @@ export async function sandboxFor(dir: string, answers: Record<string, unknown>) 
   return { sandbox, routed };
 }
 
-/** The repository root. */
-export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(REPO, 'node_modules/.bin');
 
 /** Runs `command` with the repository's bin folder on PATH; answers its exit code and output. */
-export async function run(command: string, args: readonly string[], cwd: string) {
-  const env = { ...process.env, PATH: `${BIN}${delimiter}${process.env.PATH ?? ''}` };
+export async function run(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  extraEnv: Readonly<Record<string, string>> = {},
+) {
+  // Plain output (no colours) whatever the test runner around this asked for.
+  const { FORCE_COLOR: _, ...inherited } = process.env;
+  const env = { ...inherited, NO_COLOR: '1', ...extraEnv, PATH: `${BIN}${delimiter}${process.env.PATH ?? ''}` };
   try {
     const { stdout, stderr } = await promisify(execFile)(join(BIN, command), [...args], { cwd, env });
     return { code: 0, stdout, stderr };
@@ -112,6 +132,8 @@ async function declareEveryKind(dir: string): Promise<void> {
   manifest.capabilities.services = {
     exports: [{ name: 'findInvoice', description: 'Finds an invoice', input: {}, output: {} }],
   };
+  // Server code only: these specs need no UI build.
+  delete manifest.ui;
   await writeFile(join(dir, 'plugin.json'), JSON.stringify(manifest));
 }
 

@@ -1,9 +1,9 @@
 // Specification of the plugin sandbox: one isolate per plugin version, one context per tenant,
 // a JSON-only bridge with identity bound by the host, and faults that cost only their own call.
 import { describe, expect, test, vi } from 'vitest';
+import { errorsLogged, rejectionOf, startSandbox } from '../../../test/support/sandbox.ts';
 import { ValidationError } from '../../src/errors.ts';
 import { PluginFaultError, PluginPayloadError, PluginUnavailableError } from '../../src/plugins/sandbox/errors.ts';
-import { errorsLogged, rejectionOf, startSandbox } from '../../../test/support/sandbox.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,5 +1,6 @@
 // `dotmac-plugin build`: bundles src/server/index.ts into dist/server.js, one classic script
-// for the sandbox (plain ECMAScript, no Node APIs, no imports left).
+// for the sandbox (plain ECMAScript, no Node APIs, no imports left), then the UI the manifest
+// contributes into dist/ui/, a Module Federation remote (ui.ts).
 import { readFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
@@ -10,6 +11,7 @@ import { build, type Message, type Plugin } from 'esbuild';
 import { Entry, type RouteKey } from '../entries.ts';
 import { CliError } from './errors.ts';
 import { loadManifest, pluginFolder } from './manifest.ts';
+import { buildUi, type UiBuildResult } from './ui.ts';
 
 /** Where the server code starts, relative to the plugin folder. */
 export const SERVER_ENTRY = 'src/server/index.ts';
@@ -22,6 +24,8 @@ export interface BuildResult {
   readonly bundle: string;
   /** Its size in bytes. */
   readonly bytes: number;
+  /** The UI remote, when the manifest has `ui` contributions. */
+  readonly ui?: UiBuildResult;
 }
 
 const SDK_ENTRY = fileURLToPath(new URL('../index.ts', import.meta.url));
@@ -48,12 +52,19 @@ const sandboxImports: Plugin = {
 };
 
 /**
- * Validates the manifest, bundles the server code (errors name file:line:column), then checks
- * that the bundle registers a handler for everything the manifest declares, and nothing else.
+ * Validates the manifest, bundles the server code (errors name file:line:column), checks that
+ * the bundle registers a handler for everything the manifest declares, and nothing else, then
+ * builds the UI remote when the manifest contributes UI.
  */
 export async function buildPlugin(dir: string): Promise<BuildResult> {
   const root = await pluginFolder(dir);
   const manifest = await loadManifest(root);
+  const server = await buildServer(root, manifest);
+  const ui = await buildUi(root, manifest);
+  return ui ? { ...server, ui } : server;
+}
+
+async function buildServer(root: string, manifest: PluginManifest): Promise<BuildResult> {
   const outfile = join(root, SERVER_BUNDLE);
   try {
     const result = await build({
@@ -137,7 +148,8 @@ async function checkEntries(manifest: PluginManifest, bundle: string): Promise<v
       .filter(([entry]) => !has.has(entry))
       .map(([entry, pointer]) => `plugin.json ${pointer} declares ${entry}, but ${SERVER_ENTRY} has no handler for it`),
     ...registered
-      .filter((entry) => !declared.has(entry))
+      // A bundle may also handle a batch of the events it subscribes to (the sandbox otherwise feeds `event`).
+      .filter((entry) => !declared.has(entry) && !(entry === Entry.events && declared.has(Entry.event)))
       .map(
         (entry) =>
           `${SERVER_ENTRY} handles ${entry}, which plugin.json does not declare, so the kernel would never call it`,

@@ -1,4 +1,5 @@
-// `dotmac-plugin create`: a new plugin folder that validates, builds and packs as it is.
+// `dotmac-plugin create`: a new plugin folder that validates, builds, tests and packs as it is:
+// a route, an event, an event handler, a cron job, a migration, a UI screen and a testbed test.
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { KERNEL_VERSION, PLUGIN_ID } from '@dotmac/kernel';
@@ -64,18 +65,18 @@ function scaffold(id: string, publisherOption?: string): Record<string, string> 
               type: 'object',
               additionalProperties: false,
               required: ['name'],
-              properties: { name: { type: 'string' } },
+              properties: { name: { type: 'string', description: 'Who was greeted.' } },
             },
           },
         ],
-        subscribe: ['tenant.created'],
+        subscribe: ['plugin.enabled'],
       },
       http: {
         routes: [
           {
             method: 'GET',
             path: '/greetings/:name',
-            summary: 'Greets someone and records the greeting',
+            summary: 'Greets someone, records the greeting and says how often they were greeted',
             permission,
             request: {
               params: {
@@ -89,22 +90,40 @@ function scaffold(id: string, publisherOption?: string): Record<string, string> 
                 description: 'The greeting',
                 schema: {
                   type: 'object',
-                  required: ['message'],
-                  properties: { message: { type: 'string' } },
+                  required: ['message', 'times'],
+                  properties: { message: { type: 'string' }, times: { type: 'integer' } },
                 },
               },
             },
           },
         ],
       },
+      jobs: [
+        {
+          name: 'forget-greetings',
+          description: 'Deletes greetings older than 30 days.',
+          cron: '0 3 * * *',
+        },
+      ],
     },
+    ui: [
+      {
+        portal: 'admin',
+        slot: 'route',
+        path: `/${last}`,
+        module: './Greetings',
+        title: name,
+        permission,
+      },
+    ],
     permissions: [{ name: permission, description: 'Read greetings' }],
   };
   return {
     'plugin.json': `${JSON.stringify(manifest, null, 2)}\n`,
-    'src/server/index.ts': serverSource(event),
+    'src/server/index.ts': serverSource(id, event),
+    'src/ui/Greetings.tsx': uiSource(name),
     'migrations/0001-init.sql': MIGRATION,
-    'test/server.test.ts': testSource(id, event),
+    'test/plugin.test.ts': testSource(event),
     'package.json': `${JSON.stringify(
       {
         name: `${id}`,
@@ -112,40 +131,87 @@ function scaffold(id: string, publisherOption?: string): Record<string, string> 
         private: true,
         type: 'module',
         scripts: {
-          build: `dotmac-plugin build .`,
-          pack: `dotmac-plugin pack .`,
-          test: 'vitest run',
+          build: 'dotmac-plugin build .',
+          test: 'dotmac-plugin test .',
+          pack: 'dotmac-plugin pack .',
         },
-        devDependencies: { '@dotmac/sdk': '^0.1.0', vitest: '^5.1.1' },
+        devDependencies: {
+          '@dotmac/sdk': '^0.1.0',
+          react: '^19.3.1',
+          'react-dom': '^19.3.1',
+          vitest: '^5.1.1',
+        },
       },
       null,
       2,
     )}\n`,
-    'README.md': readme(id, name),
+    'README.md': readme(id, name, event),
     '.gitignore': 'node_modules/\ndist/\n*.tgz\n',
   };
 }
 
-function serverSource(event: string): string {
+function serverSource(id: string, event: string): string {
   return `// Server code of the plugin: every handler gets a context holding exactly the capabilities
 // plugin.json declares. Built into dist/server.js by \`dotmac-plugin build\`.
 import { definePlugin } from '@dotmac/sdk';
 
+const DAY_MS = 24 * 3600_000;
+
 export default definePlugin({
   routes: {
     'GET /greetings/:name': async (ctx, { params }) => {
-      await ctx.db.transaction(
-        [{ sql: 'insert into greetings (tenant_id, name) values ($1, $2)', params: [ctx.tenantId, params.name] }],
+      const now = await ctx.clock.now();
+      // The insert and the event commit together, or neither does.
+      const [, counted] = await ctx.db.transaction(
+        [
+          {
+            sql: 'insert into greetings (tenant_id, name, greeted_at) values ($1, $2, $3)',
+            params: [ctx.tenantId, params.name, now.toISOString()],
+          },
+          { sql: 'select count(*)::int as times from greetings where name = $1', params: [params.name] },
+        ],
         { events: [{ name: '${event}', payload: { name: params.name } }] },
       );
-      return { message: \`Hello, \${params.name}!\` };
+      return { message: \`Hello, \${params.name}!\`, times: counted?.[0]?.times ?? 1 };
     },
   },
 
   async onEvent(ctx, event) {
-    if (event.name === 'tenant.created') await ctx.log.info('a new tenant can be greeted now');
+    if (event.name === 'plugin.enabled' && event.payload.pluginId === '${id}') {
+      await ctx.log.info('ready to greet');
+    }
+  },
+
+  jobs: {
+    'forget-greetings': async (ctx) => {
+      const before = new Date((await ctx.clock.now()).getTime() - 30 * DAY_MS);
+      const gone = await ctx.db.query('delete from greetings where greeted_at < $1 returning name', [
+        before.toISOString(),
+      ]);
+      await ctx.log.info('forgot old greetings', { count: gone.length });
+    },
   },
 });
+`;
+}
+
+function uiSource(name: string): string {
+  return `// The admin portal screen plugin.json contributes (module ./Greetings). Built with React into
+// the plugin's Module Federation remote, dist/ui/remoteEntry.js; the shell provides React.
+import { useState } from 'react';
+
+export default function Greetings() {
+  const [name, setName] = useState('');
+  return (
+    <section>
+      <h1>${name}</h1>
+      <label>
+        Whom to greet <input value={name} onChange={(event) => setName(event.target.value)} />
+      </label>
+      <p>{name ? \`Hello, \${name}!\` : 'Type a name.'}</p>
+    </section>
+  );
+}
 `;
 }
 
@@ -155,35 +221,71 @@ create table greetings (
   id bigint generated always as identity primary key,
   tenant_id uuid not null,
   name text not null,
-  greeted_at timestamptz not null default now()
+  greeted_at timestamptz not null
 );
 `;
 
-function testSource(id: string, event: string): string {
-  return `// Unit test of the route handler, run natively with a recording context (not the sandbox).
-import { createTestContext, invokeEntry } from '@dotmac/sdk/testing';
-import { expect, test } from 'vitest';
-import plugin from '../src/server/index.ts';
+function testSource(event: string): string {
+  return `// The plugin in the real kernel and sandbox, on a database of its own, with a clock the test
+// moves. Run with \`npm test\` (dotmac-plugin test): it builds the plugin first.
+import { createTestbed, type Testbed } from '@dotmac/sdk/testing';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 
-test('GET /greetings/:name greets by name and records the greeting with its event', async () => {
-  const { context, calls } = createTestContext('00000000-0000-4000-8000-000000000001');
-  const reply = await invokeEntry(plugin, 'route:GET /greetings/:name', { params: { name: 'Ada' } }, context);
-  expect(reply).toEqual({ message: 'Hello, Ada!' });
-  expect(calls[0]).toMatchObject({ capability: 'db', method: 'batch' });
-  expect(calls[0]?.args).toMatchObject({ events: [{ name: '${event}', payload: { name: 'Ada' } }] });
+let bed: Testbed;
+beforeAll(async () => {
+  bed = await createTestbed({ clock: '2026-01-15T09:00:00Z' });
+});
+afterAll(() => bed?.close());
+
+test('GET /greetings/:name greets and counts the greetings of each tenant apart', async () => {
+  const a = await bed.tenant('isp-a');
+  const b = await bed.tenant('isp-b');
+  expect(await bed.request(a, 'GET /greetings/Ada')).toMatchObject({
+    status: 200,
+    body: { message: 'Hello, Ada!', times: 1 },
+  });
+  expect((await bed.request(a, 'GET /greetings/Ada')).body).toMatchObject({ times: 2 });
+  expect((await bed.request(b, 'GET /greetings/Ada')).body).toMatchObject({ times: 1 });
 });
 
-// ${id}: add a test for every route, event and job you write.
+test('a greeting publishes ${event}', async () => {
+  const tenant = await bed.tenant();
+  await bed.request(tenant, 'GET /greetings/Grace');
+  const [greeted] = await bed.events({ tenant, name: '${event}' });
+  expect(greeted?.payload).toEqual({ name: 'Grace' });
+});
+
+test('the plugin hears that it was enabled for a tenant', async () => {
+  const tenant = await bed.tenant();
+  await bed.settle();
+  expect(bed.logs).toContainEqual(expect.objectContaining({ tenantId: tenant, message: 'ready to greet' }));
+});
+
+test('forget-greetings deletes the greetings older than 30 days', async () => {
+  const tenant = await bed.tenant();
+  await bed.request(tenant, 'GET /greetings/Linus');
+  bed.clock.advance(31 * 24 * 3600_000);
+  await bed.runCron('forget-greetings');
+  expect((await bed.request(tenant, 'GET /greetings/Linus')).body).toMatchObject({ times: 1 });
+});
 `;
 }
 
-function readme(id: string, name: string): string {
+function readme(id: string, name: string, event: string): string {
   return `# ${name} (\`${id}\`)
 
-A DotMac plugin. \`plugin.json\` declares what it may do; \`src/server/index.ts\` does it.
+A DotMac plugin. \`plugin.json\` declares what it may do; \`src/server/index.ts\` does it;
+\`src/ui/\` holds its screens.
 
-- \`npm run build\` bundles the server code into \`dist/server.js\`.
+- Route \`GET /greetings/:name\`: greets, records the greeting, answers how often that name was greeted.
+- Publishes \`${event}\` for each greeting; handles \`plugin.enabled\`.
+- Job \`forget-greetings\`, daily at 03:00: deletes greetings older than 30 days.
+- Admin portal screen \`./Greetings\` at \`/${id.split('.').at(-1)}\`.
+
+Commands:
+
+- \`npm run build\` bundles the server code into \`dist/server.js\` and the UI into \`dist/ui/\`.
+- \`npm test\` builds, then runs \`test/\` against the real kernel, sandbox and database.
 - \`npm run pack\` makes \`${id}-<version>.tgz\`, the file an operator installs.
-- \`npm test\` runs the unit tests.
 `;
 }

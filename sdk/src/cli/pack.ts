@@ -1,13 +1,15 @@
-// `dotmac-plugin pack`: the installable package, <id>-<version>.tgz. Deterministic: the same
-// files give the same bytes (sorted entries, fixed mtime and modes, no owner names).
+// `dotmac-plugin pack`: the installable package, <id>-<version>.tgz, holding the manifest, the
+// server bundle, the UI remote (dist/ui/), the migrations and the README. Deterministic: the
+// same files give the same bytes (sorted entries, fixed mtime and modes, no owner names).
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import * as tar from 'tar';
 import { SERVER_BUNDLE } from './build.ts';
 import { CliError } from './errors.ts';
 import { loadManifest, pluginFolder } from './manifest.ts';
+import { REMOTE_ENTRY, UI_DIR } from './ui.ts';
 
 /** Name of the checksum file inside a package. */
 export const CHECKSUMS_FILE = 'checksums.json';
@@ -31,6 +33,12 @@ export async function packPlugin(dir: string, outDir?: string): Promise<PackResu
   files.set('plugin.json', Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
   files.set(SERVER_BUNDLE, await readRequired(root, SERVER_BUNDLE, 'run dotmac-plugin build first'));
   files.set('README.md', await readRequired(root, 'README.md', 'a package needs a README for operators'));
+  if ((manifest.ui ?? []).length > 0) {
+    await readRequired(root, `${UI_DIR}/${REMOTE_ENTRY}`, 'the manifest contributes UI: run dotmac-plugin build first');
+    for (const name of await filesUnder(join(root, UI_DIR))) {
+      files.set(`${UI_DIR}/${name}`, await readFile(join(root, UI_DIR, name)));
+    }
+  }
   const db = manifest.capabilities?.db;
   if (db) {
     const folder = (typeof db === 'object' && db.migrations) || 'migrations';
@@ -71,6 +79,15 @@ export async function packPlugin(dir: string, outDir?: string): Promise<PackResu
     await rm(staging, { recursive: true, force: true });
   }
   return { file, checksums };
+}
+
+/** Every file under `dir`, as paths relative to it with `/`, sorted. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)).split(sep).join('/'))
+    .sort();
 }
 
 async function readRequired(root: string, name: string, hint: string): Promise<Buffer> {
