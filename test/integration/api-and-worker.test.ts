@@ -91,3 +91,29 @@ test('a dead-lettered event can be listed and replayed through the admin API, an
     worker.child.kill('SIGCONT');
   }
 });
+
+test('switching a plugin off through one API process takes effect on the next request to another', async () => {
+  const other = s.start('all', { RUN_WORKERS: 'false' });
+  const otherUrl = await other.url();
+  const { rows } = await s.db.query<{ id: string }>(
+    `insert into kernel.tenant (slug, name) values ('two-processes', 'Two processes') returning id`,
+  );
+  const tenant = rows[0]?.id as string;
+  const headers = { ...admin, 'x-dotmac-tenant': tenant };
+  const setEnabled = (base: string, enabled: boolean) =>
+    fetch(`${base}/api/v1/admin/tenants/${tenant}/plugins/contrib.outage-notices`, {
+      method: 'PUT',
+      headers: admin,
+      body: JSON.stringify({ enabled }),
+    });
+  const notices = async (base: string) =>
+    (await fetch(`${base}/api/v1/p/contrib.outage-notices/notices`, { headers })).status;
+
+  expect((await setEnabled(url, true)).status).toBe(200);
+  // Each process has now read (and cached) the tenant's plugins.
+  expect([await notices(url), await notices(otherUrl)]).toEqual([200, 200]);
+  expect((await setEnabled(url, false)).status).toBe(200);
+  expect(await notices(otherUrl)).toBe(404);
+  expect((await setEnabled(otherUrl, true)).status).toBe(200);
+  expect(await notices(url)).toBe(200);
+});

@@ -175,6 +175,29 @@ describe(`plugin host on ${process.env.DOTMAC_TEST_DB}`, () => {
     expect((await notesOf(tenantA)).body.notes).toEqual(['from A']);
   });
 
+  test("disabling a plugin for A while both tenants' requests run: A's next request is 404, B never notices", async () => {
+    let running = true;
+    const seen = { a: [] as number[], b: [] as number[] };
+    const load = (tenant: string, into: number[]) =>
+      (async () => {
+        while (running) into.push((await notesOf(tenant)).status);
+      })();
+    const loops = [load(tenantA, seen.a), load(tenantB, seen.b), load(tenantB, seen.b)];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await setEnabled(tenantA, 'test.notes', false)).status).toBe(200);
+    const afterDisable = await notesOf(tenantA);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    running = false;
+    await Promise.all(loops);
+    expect(afterDisable.status).toBe(404);
+    expect(seen.a.at(-1)).toBe(404);
+    // A's requests flipped from 200 to 404 once, and B's were all served.
+    expect(seen.a.join(',')).toMatch(/^(200,)+(404,?)+$/);
+    expect(new Set(seen.b)).toEqual(new Set([200]));
+    expect((await setEnabled(tenantA, 'test.notes', true)).status).toBe(200);
+    expect((await notesOf(tenantA)).status).toBe(200);
+  });
+
   test('disabling a plugin that an enabled plugin depends on is refused, naming the dependant', async () => {
     expect((await setEnabled(tenantA, 'test.digest', true)).status).toBe(200);
     const refused = await setEnabled(tenantA, 'test.notes', false);
