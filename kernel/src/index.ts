@@ -4,6 +4,7 @@ import 'reflect-metadata';
 export { type Clock, systemClock } from './clock.ts';
 export { type Config, loadConfig } from './config.ts';
 export { Database, type DatabaseKind, type Tx } from './db/database.ts';
+export { createScratchDatabase, type ScratchDatabase, withoutPassword } from './db/scratch.ts';
 export * from './errors.ts';
 export { EventBus, type EventEnvelope, matchesPattern, type NewEvent, type Subscriber } from './events/bus.ts';
 export { type DeadLetterView, EventDispatcher, retryDelayMs } from './events/dispatcher.ts';

@@ -7,8 +7,15 @@ import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Clock, type JobStatus, Kernel, loadConfig, pluginDbNames, readManifest } from '@dotmac/kernel';
-import pg from 'pg';
+import {
+  type Clock,
+  createScratchDatabase,
+  type JobStatus,
+  Kernel,
+  loadConfig,
+  pluginDbNames,
+  readManifest,
+} from '@dotmac/kernel';
 import { pino } from 'pino';
 
 /** Where the plugin is: `dotmac-plugin test` sets it to the folder it tests. */
@@ -204,7 +211,9 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     };
     const server = options.databaseUrl ?? process.env[DATABASE_URL_ENV];
     if (server) {
-      const database = await createDatabase(server);
+      const database = await createScratchDatabase(server).catch((e: Error) => {
+        throw new Error(`${DATABASE_URL_ENV}: ${e.message}`);
+      });
       cleanups.push(database.drop);
       env.DATABASE_URL = database.url;
     }
@@ -227,28 +236,6 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
 function folder(dir: string | URL): string {
   return resolve(dir instanceof URL ? fileURLToPath(dir) : dir);
 }
-
-/** A fresh database on the PostgreSQL server `serverUrl`; `drop` removes it. */
-async function createDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `dotmac_t_${randomBytes(6).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`create database ${name}`).catch((e: Error) => {
-    throw new Error(`${DATABASE_URL_ENV}: cannot create a test database on ${redact(serverUrl)}: ${e.message}`);
-  });
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
-}
-
-const redact = (url: string) => url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
 
 const LEVELS: Record<number, LogLine['level']> = {
   10: 'trace',

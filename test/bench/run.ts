@@ -5,9 +5,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Kernel, loadConfig } from '@dotmac/kernel';
+import { createScratchDatabase, Kernel, loadConfig } from '@dotmac/kernel';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { type BenchContext, type BenchDb, type BenchSuite, formatTable, writeReport } from './report.ts';
 
 const BENCH_DIR = import.meta.dirname;
@@ -22,24 +21,6 @@ function availableSuites(): string[] {
     .filter((f) => f.endsWith(SUFFIX))
     .map((f) => f.slice(0, -SUFFIX.length))
     .sort();
-}
-
-/** A new, empty database on the server DATABASE_URL names; the bench never touches that database itself. */
-async function createBenchDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `dotmac_bench_${randomBytes(6).toString('hex')}`;
-  const withAdmin = async (sql: string) => {
-    const admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    try {
-      await admin.query(sql);
-    } finally {
-      await admin.end();
-    }
-  };
-  await withAdmin(`create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => withAdmin(`drop database if exists ${name} with (force)`) };
 }
 
 /** Deletes every Redis key under `prefix` (the bench's own queue prefix, unique per kernel). */
@@ -75,7 +56,7 @@ function createContext(db: BenchDb, cleanups: Cleanup[]): BenchContext {
         DATA_DIR: dataDir,
       };
       if (DATABASE_URL) {
-        const database = await createBenchDatabase(DATABASE_URL);
+        const database = await createScratchDatabase(DATABASE_URL, 'dotmac_bench');
         cleanups.push({ what: 'drop the bench database', run: database.drop });
         env.DATABASE_URL = database.url;
       }

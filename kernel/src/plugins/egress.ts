@@ -4,30 +4,9 @@ import { promises as dns } from 'node:dns';
 import { request as httpRequest, type IncomingMessage, validateHeaderName, validateHeaderValue } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import type { EgressAnswer, EgressRequest } from '@dotmac/schemas/contract/capabilities';
 import type { EgressRule } from '@dotmac/schemas/types/plugin-manifest';
 import { ConfigError, DotmacError } from '../errors.ts';
-
-/** An egress request, as it crosses the bridge (the SDK's type; the kernel does not depend on the SDK). */
-export interface EgressRequest {
-  /** Absolute https URL on a host the manifest declares under `capabilities.egress`. */
-  readonly url: string;
-  /** HTTP method; GET when absent. */
-  readonly method?: string;
-  /** Request headers. */
-  readonly headers?: Readonly<Record<string, string>>;
-  /** Request body, as text. */
-  readonly body?: string;
-}
-
-/** An egress response, as it crosses the bridge. */
-export interface EgressAnswer {
-  /** HTTP status code. */
-  readonly status: number;
-  /** Response headers, lowercase names; repeated headers joined with ', '. */
-  readonly headers: Readonly<Record<string, string>>;
-  /** Response body, as UTF-8 text. */
-  readonly body: string;
-}
 
 /** One resolved address of a host name. */
 export interface ResolvedAddress {

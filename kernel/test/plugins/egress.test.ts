@@ -4,16 +4,15 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
+import type { EgressAnswer, EgressRequest } from '@dotmac/schemas/contract/capabilities';
 import type { EgressRule } from '@dotmac/schemas/types/plugin-manifest';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import {
   createEgressFetch,
-  type EgressAnswer,
   EgressFailedError,
   type EgressPolicy,
   EgressRefusedError,
-  type EgressRequest,
   isPublicAddress,
 } from '../../src/plugins/egress.ts';
 
