@@ -150,8 +150,9 @@ describe('dotmac-plugin create, build and pack', () => {
     manifest.engines.kernel = '>=0.1.0';
     manifest.colour = 'blue';
     await writeFile(join(dir, 'plugin.json'), JSON.stringify(manifest));
-    for (const run of [buildPlugin(dir), packPlugin(dir)]) {
-      const error = await rejection(run);
+    // One at a time: a second promise made up front would reject unobserved while the first runs.
+    for (const run of [() => buildPlugin(dir), () => packPlugin(dir)]) {
+      const error = await rejection(run());
       expect(error.message).toMatch(/plugin\.json is not a valid plugin manifest/);
       expect(error.details).toEqual(expect.arrayContaining([expect.stringMatching(/^\/version: /)]));
       expect(error.details.join('\n')).toContain('colour');
