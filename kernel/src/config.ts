@@ -11,7 +11,16 @@ import { compileSchema, type JsonSchema } from './validation.ts';
 export type Config = Readonly<
   KernelConfig &
     Required<
-      Omit<KernelConfig, 'DATABASE_URL' | 'REDIS_URL' | 'ADMIN_TOKEN' | 'SECRETS_KEY' | 'PLUGIN_EGRESS_ALLOW_NETWORKS'>
+      Omit<
+        KernelConfig,
+        | 'DATABASE_URL'
+        | 'REDIS_URL'
+        | 'ADMIN_TOKEN'
+        | 'SECRETS_KEY'
+        | 'PLUGIN_EGRESS_ALLOW_NETWORKS'
+        | 'PUBLIC_URL'
+        | 'SMTP_URL'
+      >
     >
 >;
 

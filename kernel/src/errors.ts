@@ -35,6 +35,33 @@ export class ValidationError extends DotmacError {
   }
 }
 
+/** The caller is not authenticated, or its credentials are not valid (expired, tampered, revoked). */
+export class UnauthorizedError extends DotmacError {
+  override readonly status = 401;
+  override readonly type = 'unauthorized';
+  override readonly title = 'Unauthorized';
+}
+
+/** The caller is authenticated but may not do this; the message names what is missing. */
+export class ForbiddenError extends DotmacError {
+  override readonly status = 403;
+  override readonly type = 'forbidden';
+  override readonly title = 'Forbidden';
+}
+
+/** Too many attempts: refused until `retryAfterSeconds` have passed (sent as Retry-After). */
+export class TooManyRequestsError extends DotmacError {
+  override readonly status = 429;
+  override readonly type = 'too-many-requests';
+  override readonly title = 'Too many requests';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
 /** The thing asked for does not exist (or is not visible to the caller). */
 export class NotFoundError extends DotmacError {
   override readonly status = 404;

@@ -16,6 +16,8 @@ import { createApp } from './http/app.ts';
 import { REPLAY_DEAD_LETTERS_JOB, registerKernelRoutes } from './http/kernel-routes.ts';
 import { Metrics } from './http/metrics.ts';
 import { HttpRoutes } from './http/routes.ts';
+import { createIdentity, type Identity } from './identity/index.ts';
+import type { Mailer } from './identity/mail.ts';
 import { BullMqJobQueue } from './jobs/bullmq.ts';
 import { InProcessJobQueue } from './jobs/in-process.ts';
 import type { JobQueue } from './jobs/queue.ts';
@@ -51,6 +53,8 @@ export interface KernelOptions {
    * plugins-core/ and plugins-contrib/, and DATA_DIR/plugins (installed packages).
    */
   readonly pluginRoots?: readonly string[];
+  /** Where identity's mail goes (invitations, resets); default: SMTP_URL. */
+  readonly mailer?: Mailer;
   /** Overrides the operator's egress policy from config (tests resolve made-up host names with `lookup`). */
   readonly egress?: Partial<EgressPolicy>;
 }
@@ -100,6 +104,9 @@ export class Kernel {
   get plugins(): PluginHost {
     return this.container.resolve(Tokens.PluginHost);
   }
+  get identity(): Identity {
+    return this.container.resolve(Tokens.Identity);
+  }
 
   /** Whether this process runs jobs and delivers events. */
   get runsWorkers(): boolean {
@@ -143,12 +150,13 @@ export class Kernel {
         join(REPOSITORY, 'plugins-contrib'),
         join(config.DATA_DIR, 'plugins'),
       ];
+      const secretsKey = await loadSecretsKey(config);
       const host = await PluginHost.load(roots, {
         db,
         bus: kernel.bus,
         routes: kernel.routes,
         queue,
-        secretsKey: await loadSecretsKey(config),
+        secretsKey,
         egress: {
           allowNetworks: networkList(config.PLUGIN_EGRESS_ALLOW_NETWORKS),
           allowHttp: config.PLUGIN_EGRESS_ALLOW_HTTP,
@@ -163,6 +171,18 @@ export class Kernel {
       registerPluginSecretRoutes(kernel.routes, host.secrets);
       registerPluginMetrics(kernel.metrics, host);
       registerPluginUiRoutes(kernel.routes, host);
+      const identity = createIdentity({
+        config,
+        db,
+        bus: kernel.bus,
+        routes: kernel.routes,
+        plugins: host,
+        clock: options.clock ?? systemClock,
+        log,
+        secretsKey,
+        mailer: options.mailer,
+      });
+      container.register(Tokens.Identity, { useValue: identity });
       for (const module of options.modules ?? []) await module(kernel);
       return kernel;
     } catch (e) {
@@ -224,6 +244,8 @@ export class Kernel {
       log: this.log,
       metrics: this.metrics,
       adminToken: this.config.ADMIN_TOKEN,
+      authenticate: this.identity.authenticate,
+      recordRequest: this.identity.recordRequest,
     });
     await new Promise<void>((resolve, reject) => {
       const server = serve({ fetch: app.fetch, port: this.config.PORT, hostname: this.config.HOST }, (info) => {

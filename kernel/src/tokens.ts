@@ -9,6 +9,7 @@ import type { EventDispatcher } from './events/dispatcher.ts';
 import type { EventSchemas } from './events/schemas.ts';
 import type { Metrics } from './http/metrics.ts';
 import type { HttpRoutes } from './http/routes.ts';
+import type { Identity } from './identity/index.ts';
 import type { JobQueue } from './jobs/queue.ts';
 import type { Logger } from './log.ts';
 import type { PluginHost } from './plugins/host.ts';
@@ -25,4 +26,5 @@ export const Tokens = {
   Metrics: Symbol('Metrics') as InjectionToken<Metrics>,
   HttpRoutes: Symbol('HttpRoutes') as InjectionToken<HttpRoutes>,
   PluginHost: Symbol('PluginHost') as InjectionToken<PluginHost>,
+  Identity: Symbol('Identity') as InjectionToken<Identity>,
 } as const;

@@ -42,6 +42,12 @@ describe('loadConfig', () => {
       EVENT_LEASE_MS: 30000,
       SHUTDOWN_TIMEOUT_MS: 10000,
       PLUGIN_EGRESS_ALLOW_HTTP: false,
+      PLATFORM_HOSTNAMES: 'localhost,127.0.0.1',
+      MAIL_FROM: 'DotMac <no-reply@localhost>',
+      ACCESS_TOKEN_TTL_S: 900,
+      REFRESH_TOKEN_TTL_S: 2592000,
+      LOGIN_MAX_FAILURES: 5,
+      LOGIN_WINDOW_S: 900,
     });
   });
 

@@ -558,7 +558,7 @@ describe('OpenAPI document', () => {
   });
 
   test('admin operations require the admin bearer token', () => {
-    expect(doc.paths['/admin/things/{id}']?.delete?.security).toEqual([{ adminToken: [] }]);
+    expect(doc.paths['/admin/things/{id}']?.delete?.security).toEqual([{ bearer: [] }]);
     expect(doc.paths['/things']?.post?.security).toBeUndefined();
   });
 

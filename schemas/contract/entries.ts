@@ -86,3 +86,21 @@ export interface RouteProblem {
 
 /** The key under which a route answer carries a `RouteProblem`. */
 export const PROBLEM_KEY = '$problem';
+
+/**
+ * Who called a plugin route, as the host tells the plugin (never a credential): a tenant's user
+ * (with the portal, what a customer/reseller/technician login acts as, and their permissions),
+ * an API key, the platform operator, or nobody (a public route).
+ */
+export type RouteCaller =
+  | {
+      readonly kind: 'user';
+      readonly userId: string;
+      readonly portal: 'admin' | 'customer' | 'reseller' | 'technician';
+      /** The customer account, reseller or technician record this login acts as. */
+      readonly subjectId?: string;
+      readonly permissions: readonly string[];
+    }
+  | { readonly kind: 'api-key'; readonly keyId: string; readonly permissions: readonly string[] }
+  | { readonly kind: 'operator' }
+  | { readonly kind: 'anonymous' };

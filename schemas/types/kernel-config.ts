@@ -72,4 +72,36 @@ PLUGIN_EGRESS_ALLOW_NETWORKS?: string
  * Whether plugins may fetch plain http:// URLs (on declared hosts). Default false: https only.
  */
 PLUGIN_EGRESS_ALLOW_HTTP?: boolean
+/**
+ * Base URL people reach this installation at (https://dotmac.example.net), used in links sent by email (invitations, password resets). Unset: http://HOST:PORT.
+ */
+PUBLIC_URL?: string
+/**
+ * Host names (comma-separated) on which the platform operator's portal and API answer, not a tenant's; requests on any other host name are for the tenant that owns it.
+ */
+PLATFORM_HOSTNAMES?: string
+/**
+ * SMTP server that sends invitations and password resets (smtp://user:pass@mail.example.net:587, smtps:// for TLS). Unset: mail is written to the log with its links removed (development only).
+ */
+SMTP_URL?: string
+/**
+ * Sender of the mail DotMac sends.
+ */
+MAIL_FROM?: string
+/**
+ * Lifetime of an access token, in seconds.
+ */
+ACCESS_TOKEN_TTL_S?: number
+/**
+ * Lifetime of a refresh token (a session without activity), in seconds.
+ */
+REFRESH_TOKEN_TTL_S?: number
+/**
+ * Failed sign-ins allowed per account, and per client address, within LOGIN_WINDOW_S before further attempts are refused until the window ends.
+ */
+LOGIN_MAX_FAILURES?: number
+/**
+ * Window of the sign-in throttle, and how long a lockout lasts, in seconds.
+ */
+LOGIN_WINDOW_S?: number
 }

@@ -1,7 +1,7 @@
 // definePlugin: the one call a plugin's server code makes. It declares the handlers and, inside
 // the sandbox, registers them with `dotmac.register` under the entry names of entries.ts.
 import { createPluginContext, type PluginContext, type SandboxContext } from './context.ts';
-import { Entry, PROBLEM_KEY, parseRouteKey, type RouteKey, type RouteProblem } from './entries.ts';
+import { Entry, PROBLEM_KEY, parseRouteKey, type RouteCaller, type RouteKey, type RouteProblem } from './entries.ts';
 
 /** The path parameters of a route path (`/invoices/:id` → `{ id: string }`). */
 export type RouteParams<Path extends string> = Path extends `${string}:${infer Param}/${infer Rest}`
@@ -18,6 +18,12 @@ export interface RouteRequest<Params = Record<string, string>, Body = unknown> {
   readonly query: Readonly<Record<string, string | readonly string[]>>;
   /** The JSON body; null when there is none. */
   readonly body: Body;
+  /**
+   * Who is calling: a user (with portal, permissions and, for a customer, reseller or
+   * technician, the record they act as — scope what you answer by it), an API key, the
+   * operator, or nobody on a public route.
+   */
+  readonly caller: RouteCaller;
 }
 
 /**
@@ -169,5 +175,10 @@ export function definePlugin<const Routes extends string = never>(
 
 function toRouteRequest(payload: unknown): RouteRequest<never> {
   const p = (payload ?? {}) as Partial<RouteRequest<never>>;
-  return Object.freeze({ params: (p.params ?? {}) as never, query: p.query ?? {}, body: p.body ?? null });
+  return Object.freeze({
+    params: (p.params ?? {}) as never,
+    query: p.query ?? {},
+    body: p.body ?? null,
+    caller: p.caller ?? ({ kind: 'anonymous' } as const),
+  });
 }

@@ -1,39 +1,59 @@
 // Builds the hono app: request ids, logging, metrics, admin access, validation and the
 // problem+json error mapping, around every route declared in HttpRoutes.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { matchedRoutes } from 'hono/route';
 import { METHOD_NAME_ALL } from 'hono/router';
-import { DotmacError, ValidationError } from '../errors.ts';
+import { DotmacError, ForbiddenError, UnauthorizedError, ValidationError } from '../errors.ts';
+import type { RequestRecord } from '../identity/audit.ts';
+import type { Principal } from '../identity/principal.ts';
+import { requirePermission } from '../identity/rbac.ts';
 import type { Logger } from '../log.ts';
 import { validateOrThrow } from '../validation.ts';
 import type { Metrics } from './metrics.ts';
 import { problemResponse, toProblem } from './problem.ts';
-import type { CompiledRoute, HttpRoutes } from './routes.ts';
+import type { CompiledRoute, HttpRoutes, RouteAccess } from './routes.ts';
 
-class UnauthorizedError extends DotmacError {
-  override readonly status = 401;
-  override readonly type = 'unauthorized';
-  override readonly title = 'Unauthorized';
+/** Who is calling and for which tenant, as resolved from the request's credentials and host. */
+export interface RequestIdentity {
+  readonly principal?: Principal;
+  readonly tenantId?: string;
 }
+
+/**
+ * Resolves the caller. With `required`, a request without valid credentials fails (401);
+ * without, it answers no principal (public routes), though bad credentials still fail.
+ */
+export type Authenticate = (c: Context, required: boolean) => Promise<RequestIdentity>;
 
 export interface AppDependencies {
   readonly routes: HttpRoutes;
   readonly log: Logger;
   readonly metrics: Metrics;
-  /** The operator's bearer token for admin routes; admin routes refuse everyone when unset. */
+  /** The operator's bearer token; with no `authenticate`, the only credential there is. */
   readonly adminToken: string | undefined;
+  /** Resolves users, API keys and the operator (identity); default: the admin token alone. */
+  readonly authenticate?: Authenticate;
+  /** Records each finished mutating request by a known caller (the audit log). */
+  readonly recordRequest?: (record: RequestRecord) => Promise<void>;
   /** Largest accepted request body. */
   readonly maxBodyBytes?: number;
 }
 
-type Env = { Variables: { log: Logger; requestId: string } };
+type Env = { Variables: { log: Logger; requestId: string; identity: RequestIdentity } };
+
+const MUTATING = new Set(['post', 'put', 'patch', 'delete']);
+
+/** The header naming the tenant an operator acts for. */
+export const TENANT_HEADER = 'x-dotmac-tenant';
 
 export function createApp(deps: AppDependencies): Hono<Env> {
   const app = new Hono<Env>();
-  const adminDigest = deps.adminToken ? digest(deps.adminToken) : undefined;
+  const authenticate = deps.authenticate ?? adminTokenOnly(deps.adminToken);
 
   app.use(requestId({ headerName: 'X-Request-Id' }));
   app.use(async (c, next) => {
@@ -57,9 +77,32 @@ export function createApp(deps: AppDependencies): Hono<Env> {
   for (const route of deps.routes.all()) {
     const d = route.definition;
     const handle = async (c: Context) => {
-      if (d.access === 'admin') requireAdmin(c, adminDigest);
-      const input = await validatedInput(c, route);
-      return d.handler({ ...input, c });
+      let identity: RequestIdentity = {};
+      let status = 500;
+      try {
+        identity = await authenticate(c, d.access !== 'public');
+        authorize(d.access, identity, Boolean(deps.adminToken || deps.authenticate));
+        c.set('identity', identity);
+        const input = await validatedInput(c, route);
+        const response = await d.handler({ ...input, c, principal: identity.principal, tenantId: identity.tenantId });
+        status = response.status;
+        return response;
+      } catch (e) {
+        status = e instanceof DotmacError ? e.status : e instanceof HTTPException ? e.status : 500;
+        throw e;
+      } finally {
+        if (deps.recordRequest && MUTATING.has(d.method)) {
+          await deps.recordRequest({
+            identity,
+            method: c.req.method,
+            route: d.path,
+            path: c.req.path,
+            status,
+            requestId: c.get('requestId'),
+            ip: clientAddress(c),
+          });
+        }
+      }
     };
     if (route.body) app.on(d.method.toUpperCase(), d.path, limitBody, handle);
     else app.on(d.method.toUpperCase(), d.path, handle);
@@ -107,13 +150,72 @@ function digest(token: string): Buffer {
   return createHash('sha256').update(token).digest();
 }
 
-function requireAdmin(c: Context, expected: Buffer | undefined): void {
-  if (!expected) throw new UnauthorizedError('the admin API is disabled: set ADMIN_TOKEN to enable it');
-  const header = c.req.header('authorization') ?? '';
-  const match = /^Bearer +(.+)$/i.exec(header); // auth schemes are case-insensitive (RFC 9110)
-  if (!match?.[1] || !timingSafeEqual(digest(match[1]), expected)) {
-    throw new UnauthorizedError('this route needs the admin token as `Authorization: Bearer <token>`');
+/** The address the request came from (the TCP peer; behind a proxy, the proxy's). */
+export function clientAddress(c: Context): string | undefined {
+  try {
+    return getConnInfo(c).remote.address;
+  } catch {
+    return undefined; // not served by @hono/node-server (app.request in tests)
   }
+}
+
+/** The bearer credential of a request, if it has one (auth schemes are case-insensitive, RFC 9110). */
+export function bearerOf(c: Context): string | undefined {
+  return /^Bearer +(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+}
+
+/** Whether `presented` is the admin token (compared in constant time). */
+export function isAdminToken(presented: string, adminToken: string | undefined): boolean {
+  return adminToken !== undefined && timingSafeEqual(digest(presented), digest(adminToken));
+}
+
+/** The operator's tenant header, checked: a uuid or nothing. */
+export function operatorTenant(c: Context): string | undefined {
+  const tenantId = c.req.header(TENANT_HEADER);
+  if (tenantId === undefined) return undefined;
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(tenantId)) {
+    throw new ValidationError(`the ${TENANT_HEADER} header must be a tenant id`, [
+      { pointer: `/headers/${TENANT_HEADER}`, detail: 'must be a tenant id (uuid)' },
+    ]);
+  }
+  return tenantId.toLowerCase();
+}
+
+/** The credentials of a kernel without identity: the admin token, nothing else. */
+function adminTokenOnly(adminToken: string | undefined): Authenticate {
+  return async (c) => {
+    const bearer = bearerOf(c);
+    if (!bearer || !isAdminToken(bearer, adminToken)) return {};
+    return { principal: { kind: 'operator' }, tenantId: operatorTenant(c) };
+  };
+}
+
+/** Refuses the request unless `identity` may call a route of `access`. */
+function authorize(access: RouteAccess, identity: RequestIdentity, credentialsExist: boolean): void {
+  if (access === 'public') return;
+  const principal = identity.principal;
+  if (!principal) {
+    if (!credentialsExist) throw new UnauthorizedError('the admin API is disabled: set ADMIN_TOKEN to enable it');
+    throw new UnauthorizedError(
+      access === 'admin'
+        ? 'this route needs the admin token as `Authorization: Bearer <token>`'
+        : 'this route needs credentials: `Authorization: Bearer <access token or API key>`',
+    );
+  }
+  if (access === 'authenticated') return;
+  if (access === 'admin') {
+    if (principal.kind !== 'operator') throw new ForbiddenError('only the platform operator may do this');
+    return;
+  }
+  if (principal.kind === 'operator') {
+    if (!identity.tenantId) {
+      throw new ValidationError(`the operator acts for a tenant named in the ${TENANT_HEADER} header`, [
+        { pointer: `/headers/${TENANT_HEADER}`, detail: 'must be a tenant id (uuid)' },
+      ]);
+    }
+    return;
+  }
+  requirePermission(principal.permissions, access.permission);
 }
 
 async function validatedInput(c: Context, route: CompiledRoute) {

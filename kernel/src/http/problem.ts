@@ -1,7 +1,7 @@
 // The one place errors become HTTP responses: RFC 9457 problem+json.
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { DotmacError, type FieldProblem } from '../errors.ts';
+import { DotmacError, type FieldProblem, TooManyRequestsError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -16,6 +16,8 @@ export interface Problem {
   instance: string;
   requestId?: string;
   errors?: readonly FieldProblem[];
+  /** Seconds until a throttled request may be tried again (also the Retry-After header). */
+  retryAfter?: number;
 }
 
 /** JSON Schema of a problem body, for the OpenAPI document. */
@@ -56,6 +58,7 @@ export function toProblem(error: unknown, instance: string, requestId: string | 
       instance,
       requestId,
       ...('errors' in error ? { errors: (error as { errors: readonly FieldProblem[] }).errors } : {}),
+      ...(error instanceof TooManyRequestsError ? { retryAfter: error.retryAfterSeconds } : {}),
     };
   }
   if (error instanceof HTTPException) {
@@ -83,5 +86,6 @@ export function problemResponse(c: Context, problem: Problem): Response {
   const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE };
   // RFC 9110: a 401 must say which authentication scheme would be accepted.
   if (problem.status === 401) headers['www-authenticate'] = 'Bearer';
+  if (problem.retryAfter !== undefined) headers['retry-after'] = String(problem.retryAfter);
   return c.body(JSON.stringify(problem), problem.status as 400, headers);
 }

@@ -4,20 +4,32 @@
 import type { ValidateFunction } from 'ajv';
 import type { Context } from 'hono';
 import { ConflictError } from '../errors.ts';
+import type { Principal } from '../identity/principal.ts';
 import { compileSchema, type JsonSchema } from '../validation.ts';
 import { problemSchema } from './problem.ts';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-/** Who may call a route until identity (RBAC) lands: anyone, or holders of the admin token. */
-export type RouteAccess = 'public' | 'admin';
+/**
+ * Who may call a route: anyone (`public`); the platform operator (`admin`); anyone signed in
+ * (`authenticated`); or a tenant's user or API key holding `permission` (the operator too,
+ * acting for the tenant named in the x-dotmac-tenant header).
+ */
+export type RouteAccess = 'public' | 'admin' | 'authenticated' | { readonly permission: string };
 
-/** Validated input handed to a route handler. */
+/** Validated input handed to a route handler, with who is calling and for which tenant. */
 export interface RouteInput<B, Q, P> {
   readonly body: B;
   readonly query: Q;
   readonly params: P;
   readonly c: Context;
+  /** The caller; undefined on a public route called without credentials. */
+  readonly principal: Principal | undefined;
+  /**
+   * The tenant the request is for: the principal's, or (for the operator) the x-dotmac-tenant
+   * header, or (for public routes) the tenant owning the request's host name.
+   */
+  readonly tenantId: string | undefined;
 }
 
 export interface RouteDefinition<B = unknown, Q = Record<string, unknown>, P = Record<string, string>> {
@@ -106,7 +118,9 @@ export class HttpRoutes {
         summary: d.summary,
         operationId: operationId(d),
         ...(d.tags ? { tags: d.tags } : {}),
-        ...(d.access === 'admin' ? { security: [{ adminToken: [] }] } : {}),
+        ...(d.access === 'public' ? {} : { security: [{ bearer: [] }] }),
+        ...(typeof d.access === 'object' ? { 'x-permission': d.access.permission } : {}),
+        ...(d.access === 'admin' ? { 'x-operator-only': true } : {}),
         ...(parameters.length ? { parameters } : {}),
         ...(d.request?.body
           ? { requestBody: { required: true, content: { 'application/json': { schema: stripIds(d.request.body) } } } }
@@ -121,7 +135,14 @@ export class HttpRoutes {
       paths,
       components: {
         schemas: { Problem: problemSchema },
-        securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'The ADMIN_TOKEN setting.' } },
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'An access token (sign in at /api/v1/auth/login), an API key (dmk_…), or the operator’s ADMIN_TOKEN.',
+          },
+        },
       },
     };
   }

@@ -8,15 +8,17 @@ import {
   Entry,
   type EventOutcome,
   PROBLEM_KEY,
+  type RouteCaller,
   type RouteKey,
   type RouteProblem,
 } from '@dotmac/schemas/contract/entries';
-import type { Context } from 'hono';
 import type { Clock } from '../clock.ts';
 import type { Database } from '../db/database.ts';
 import { DotmacError, type FieldProblem, NotFoundError, ValidationError } from '../errors.ts';
 import type { EventBus, EventEnvelope } from '../events/bus.ts';
+import { TENANT_HEADER } from '../http/app.ts';
 import { defineRoute, type HttpMethod, type HttpRoutes } from '../http/routes.ts';
+import type { Principal } from '../identity/principal.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../log.ts';
 import type { JsonSchema } from '../validation.ts';
@@ -33,12 +35,6 @@ import { PluginServices } from './services.ts';
 
 /** Where a plugin's built server bundle is, relative to its folder (`dotmac-plugin build` writes it). */
 export const SERVER_BUNDLE = 'dist/server.js';
-
-/**
- * Until identity lands, plugin routes are the operator's: the admin token, plus this header
- * naming the tenant the call is for.
- */
-export const TENANT_HEADER = 'x-dotmac-tenant';
 
 /** Most events handed to a plugin in one call (one bridge crossing); they share its call timeout. */
 export const EVENT_BATCH_MAX = 16;
@@ -312,7 +308,7 @@ function mountRoutes(
         path: `/api/v1/p/${manifest.id}${route.path === '/' ? '' : route.path}`,
         summary: route.summary,
         tags: [manifest.id],
-        access: 'admin',
+        access: route.public ? 'public' : { permission: route.permission as string },
         request: {
           body: route.request?.body as JsonSchema | undefined,
           query: route.request?.query as JsonSchema | undefined,
@@ -324,8 +320,8 @@ function mountRoutes(
             { description: r.description, schema: r.schema as JsonSchema | undefined },
           ]),
         ),
-        handler: async ({ c, body, query, params }) => {
-          const tenantId = tenantOf(c);
+        handler: async ({ c, body, query, params, principal, tenantId: requestTenant }) => {
+          const tenantId = tenantOf(requestTenant);
           // A plugin the tenant has off does not exist for it: 404, as for an unknown route.
           if (!(await enablement.isEnabled(tenantId, manifest.id))) {
             throw new NotFoundError(`no route ${c.req.method} ${c.req.path}`);
@@ -334,6 +330,7 @@ function mountRoutes(
             params,
             query,
             body,
+            caller: callerOf(principal),
           });
           const problem = routeProblem(answer);
           if (problem) throw new PluginRouteProblem(manifest.id, problem);
@@ -344,15 +341,30 @@ function mountRoutes(
   }
 }
 
-/** The tenant a plugin-facing request is for (the x-dotmac-tenant header, until identity lands). */
-export function tenantOf(c: Context): string {
-  const tenantId = c.req.header(TENANT_HEADER);
-  if (!tenantId || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(tenantId)) {
-    throw new ValidationError(`plugin routes need the tenant's id in the ${TENANT_HEADER} header`, [
-      { pointer: `/headers/${TENANT_HEADER}`, detail: 'must be a tenant id (uuid)' },
-    ]);
+/** The tenant a request is for, which plugin routes and the UI manifest need. */
+export function tenantOf(tenantId: string | undefined): string {
+  if (!tenantId) {
+    throw new ValidationError(
+      `no tenant: call on the tenant's host name, with a tenant's credentials, or as the operator with the ${TENANT_HEADER} header`,
+      [{ pointer: `/headers/${TENANT_HEADER}`, detail: 'must be a tenant id (uuid)' }],
+    );
   }
   return tenantId;
+}
+
+/** Who is calling, as a plugin route sees it: plain data, never a credential. */
+function callerOf(principal: Principal | undefined): RouteCaller {
+  if (!principal) return { kind: 'anonymous' };
+  if (principal.kind === 'operator') return { kind: 'operator' };
+  if (principal.kind === 'api-key')
+    return { kind: 'api-key', keyId: principal.keyId, permissions: [...principal.permissions] };
+  return {
+    kind: 'user',
+    userId: principal.userId,
+    portal: principal.portal,
+    ...(principal.subjectId ? { subjectId: principal.subjectId } : {}),
+    permissions: [...principal.permissions],
+  };
 }
 
 /** The refusal a route answer carries, if it is one (a well-formed 4xx `RouteProblem`). */

@@ -1,6 +1,6 @@
-// Per-tenant plugin secrets, encrypted at rest with AES-256-GCM and readable only by the plugin
+// Per-tenant plugin secrets, sealed at rest (seal.ts: AES-256-GCM) and readable only by the plugin
 // whose manifest declares them. Values are never logged, audited or returned to operators.
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import configSchema from '@dotmac/schemas/kernel-config.schema.json' with { type: 'json' };
@@ -8,6 +8,7 @@ import type { PluginManifest } from '@dotmac/schemas/types/plugin-manifest';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { ConfigError, DotmacError, NotFoundError, ValidationError } from '../errors.ts';
+import { keyIdOf, seal, unseal } from '../seal.ts';
 import { compileSchema, type JsonSchema, validateOrThrow } from '../validation.ts';
 import { type Actor, audit } from './enablement.ts';
 
@@ -48,7 +49,6 @@ export const secretValueSchema = {
 } as const;
 
 const KEY_BYTES = 32;
-const IV_BYTES = 12;
 const KEY_FILE = 'secrets.key';
 const KEY_PATTERN = new RegExp(configSchema.properties.SECRETS_KEY.pattern);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -96,11 +96,6 @@ function decodeKey(text: string, source: string): Buffer {
   return Buffer.from(text, text.length === 64 ? 'hex' : 'base64');
 }
 
-/** Names a key without revealing it: the first 16 hex digits of its SHA-256. */
-function keyIdOf(key: Buffer): string {
-  return createHash('sha256').update(key).digest('hex').slice(0, 16);
-}
-
 interface SecretRow {
   ciphertext: Buffer;
   iv: Buffer;
@@ -140,11 +135,8 @@ export class PluginSecrets {
         `${what} was written with key ${row.key_id}, this kernel has key ${this.keyId}: SECRETS_KEY changed? Restore the key with id ${row.key_id}, or set the secret again`,
       );
     }
-    const decipher = createDecipheriv('aes-256-gcm', key, row.iv);
-    decipher.setAAD(additionalData(tenantId, pluginId, name));
-    decipher.setAuthTag(row.tag);
     try {
-      return Buffer.concat([decipher.update(row.ciphertext), decipher.final()]).toString('utf8');
+      return unseal(key, additionalData(tenantId, pluginId, name), row).toString('utf8');
     } catch (e) {
       throw new SecretUnreadableError(
         `${what} does not decrypt: its stored row was altered or copied from another tenant, plugin or secret; set it again`,
@@ -158,10 +150,7 @@ export class PluginSecrets {
     const key = this.requireKey();
     this.checkDeclared(tenantId, pluginId, name);
     validateOrThrow(validateValue, value, `invalid value for secret ${name} of ${pluginId}`, '/value');
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', key, iv);
-    cipher.setAAD(additionalData(tenantId, pluginId, name));
-    const ciphertext = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
+    const { ciphertext, iv, tag } = seal(key, additionalData(tenantId, pluginId, name), Buffer.from(value, 'utf8'));
     await this.db.transaction(async (tx) => {
       const tenant = await tx.query('select 1 from kernel.tenant where id = $1', [tenantId]);
       if (tenant.length === 0) throw new NotFoundError(`no tenant ${tenantId}`);
@@ -170,7 +159,7 @@ export class PluginSecrets {
          values ($1, $2, $3, $4, $5, $6, $7, now())
          on conflict (tenant_id, plugin_id, name) do update set ciphertext = excluded.ciphertext, iv = excluded.iv,
            tag = excluded.tag, key_id = excluded.key_id, updated_at = now()`,
-        [tenantId, pluginId, name, ciphertext, iv, cipher.getAuthTag(), this.keyId],
+        [tenantId, pluginId, name, ciphertext, iv, tag, this.keyId],
       );
       await audit(tx, tenantId, actor, 'plugin.secret.set', secretTarget(pluginId, name));
     });
@@ -230,8 +219,8 @@ export class PluginSecrets {
 }
 
 /** Binds a ciphertext to its row: moved to another tenant, plugin or name, it fails to decrypt. */
-function additionalData(tenantId: string, pluginId: string, name: string): Buffer {
-  return Buffer.from(`${tenantId.toLowerCase()}\n${pluginId}\n${name}`, 'utf8');
+function additionalData(tenantId: string, pluginId: string, name: string): string {
+  return `${tenantId.toLowerCase()}\n${pluginId}\n${name}`;
 }
 
 /** The audit target of one secret (the audit log records which secret changed, never its value). */

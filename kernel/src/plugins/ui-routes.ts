@@ -27,7 +27,7 @@ export function registerPluginUiRoutes(routes: HttpRoutes, host: PluginHost): vo
       path: '/api/v1/ui/manifest',
       summary: "A portal's UI for the calling tenant: the remotes to load and where each contribution goes",
       tags: ['ui'],
-      access: 'admin',
+      access: 'authenticated',
       request: {
         query: {
           type: 'object',
@@ -36,13 +36,18 @@ export function registerPluginUiRoutes(routes: HttpRoutes, host: PluginHost): vo
         },
       },
       responses: { 200: { description: 'Remotes and contributions of the plugins the tenant has on.' } },
-      handler: async ({ c, query }) => {
-        const enabled = await host.enablement.enabledFor(tenantOf(c));
+      handler: async ({ c, query, tenantId, principal }) => {
+        const enabled = await host.enablement.enabledFor(tenantOf(tenantId));
         const remotes = [];
         const contributions = [];
         for (const { manifest, dir } of host.list()) {
           if (!enabled.has(manifest.id)) continue;
-          const mine = (manifest.ui ?? []).filter((u) => u.portal === query.portal);
+          // A contribution needing a permission is shown to those who hold it (the operator sees all).
+          const mine = (manifest.ui ?? []).filter(
+            (u) =>
+              u.portal === query.portal &&
+              (!u.permission || principal?.kind === 'operator' || principal?.permissions.has(u.permission) === true),
+          );
           if (!mine.length || !(await isFile(join(dir, UI_DIR, REMOTE_ENTRY)))) continue;
           remotes.push({
             pluginId: manifest.id,
