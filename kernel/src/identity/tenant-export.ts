@@ -38,7 +38,7 @@ export interface ExportedTable {
 export const ARCHIVE_NAME = /^[a-z0-9][a-z0-9-]{1,62}-\d{8}T\d{6}Z-[0-9a-f]{8}\.tar\.gz$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Kernel columns never exported: credentials and encrypted values. Plugin secrets go out as names only. */
-const CREDENTIAL_COLUMN = '^nothing$';
+const CREDENTIAL_COLUMN = '(^|_)(hash|secret|ciphertext|iv|tag|private_key)($|_)';
 const BATCH_ROWS = 500;
 
 /**

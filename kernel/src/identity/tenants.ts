@@ -194,9 +194,9 @@ export class Tenants {
   ) {}
 
   /**
-   * Creates a tenant in one transaction: the tenant and its hostnames, the modules its plan
-   * allows switched on, the identity layer's `onCreated` (roles, first admin), the
-   * tenant.created event and the audit row. Any failure leaves nothing behind.
+   * Creates a tenant in one transaction: the tenant and its hostnames, the identity layer's
+   * `onCreated` (roles, first admin), the modules its plan allows switched on (those the hook
+   * did not), the tenant.created event and the audit row. Any failure leaves nothing behind.
    */
   async create(input: NewTenant, actor: AuditActor): Promise<TenantRecord> {
     const valid = validateOrThrow(newTenantValidator, structuredClone(input), 'invalid tenant');
@@ -352,7 +352,7 @@ export class Tenants {
    * ignored), or undefined. Not cached, so a suspension or closing shows on the next request.
    */
   async byHostname(host: string): Promise<TenantRecord | undefined> {
-    const hostname = hostnameOf(host);
+    const hostname = normalizeHostname(host);
     if (!hostname) return undefined;
     const [row] = await this.db.query<TenantRow>(
       `${SELECT_TENANT} where t.id = (select h.tenant_id from kernel.tenant_hostname h where h.hostname = $1)
@@ -499,7 +499,7 @@ export function inactiveTenantError(standing: TenantStanding): ForbiddenError | 
 }
 
 /** The lowercase hostname of a Host header value, without port or trailing dot. */
-export function hostnameOf(host: string): string {
+export function normalizeHostname(host: string): string {
   let name = host.trim().toLowerCase();
   if (name.startsWith('[')) return name; // an IPv6 literal is never a tenant hostname
   name = name.replace(/:\d*$/, '').replace(/\.$/, '');
@@ -562,7 +562,7 @@ function normalizeProfile(input: TenantPatch): TenantPatch {
     ...input,
     ...(input.locale !== undefined ? { locale } : {}),
     ...(input.name !== undefined ? { name: input.name.trim() } : {}),
-    ...(input.hostnames ? { hostnames: [...new Set(input.hostnames.map(hostnameOf))].sort() } : {}),
+    ...(input.hostnames ? { hostnames: [...new Set(input.hostnames.map(normalizeHostname))].sort() } : {}),
   };
 }
 
