@@ -188,16 +188,12 @@ describe('identity and data', () => {
     const { sandbox, routed } = startSandbox(
       `dotmac.register({ async forge(_, ctx) {
         await ctx.call('echo', 'x', { tenantId: 'victim', envelope: { tenantId: 'victim', pluginId: 'dotmac.billing' } });
-        await dotmac.host('echo', 'x', { tenantId: 'victim' }, { tenantId: 'victim' });
-        return ctx.tenantId;
+        return [ctx.tenantId, typeof dotmac.host];
       } });`,
       { pluginId: PLUGIN_ID },
     );
-    expect(await sandbox.invoke('attacker', 'forge', null)).toBe('attacker');
-    expect(routed.map((call) => [call.tenantId, call.pluginId])).toEqual([
-      ['attacker', PLUGIN_ID],
-      ['attacker', PLUGIN_ID],
-    ]);
+    expect(await sandbox.invoke('attacker', 'forge', null)).toEqual(['attacker', 'undefined']);
+    expect(routed.map((call) => [call.tenantId, call.pluginId])).toEqual([['attacker', PLUGIN_ID]]);
   });
 
   test('__proto__ keys in plugin data cannot pollute host objects', async () => {

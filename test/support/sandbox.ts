@@ -15,6 +15,8 @@ export interface RoutedCall {
   readonly capability: string;
   readonly method: string;
   readonly args: unknown;
+  /** The portal user the call serves, as the host bound it. */
+  readonly caller?: unknown;
 }
 
 export interface TestSandbox {
@@ -57,7 +59,14 @@ export function startSandbox(code: string, options: Partial<PluginSandboxOptions
     log,
     ...options,
     host: (envelope, capability, method, args, signal) => {
-      routed.push({ tenantId: envelope.tenantId, pluginId: envelope.pluginId, capability, method, args });
+      routed.push({
+        tenantId: envelope.tenantId,
+        pluginId: envelope.pluginId,
+        capability,
+        method,
+        args,
+        caller: envelope.caller,
+      });
       return router(envelope, capability, method, args, signal);
     },
   });

@@ -2,7 +2,7 @@
 // refresh token; refresh; logout; the JWKS; invitations, password resets and TOTP enrolment.
 import type { Context } from 'hono';
 import type { Database } from '../db/database.ts';
-import { ForbiddenError, UnauthorizedError, ValidationError } from '../errors.ts';
+import { UnauthorizedError, ValidationError } from '../errors.ts';
 import { clientAddress } from '../http/app.ts';
 import { defineRoute, type HttpRoutes } from '../http/routes.ts';
 import type { AccessTokens } from './access-tokens.ts';
@@ -11,6 +11,7 @@ import { PORTALS, type Portal } from './principal.ts';
 import type { RefreshTokens } from './refresh-tokens.ts';
 import type { SignIn } from './sign-in.ts';
 import type { SigningKeys } from './signing-keys.ts';
+import type { Tenants } from './tenants.ts';
 import type { Users } from './users.ts';
 
 export interface AuthRouteDependencies {
@@ -20,6 +21,7 @@ export interface AuthRouteDependencies {
   readonly accessTokens: AccessTokens;
   readonly refreshTokens: RefreshTokens;
   readonly signingKeys: SigningKeys;
+  readonly tenants: Pick<Tenants, 'requireActive' | 'byHostname'>;
   readonly platformHosts: readonly string[];
 }
 
@@ -62,11 +64,7 @@ export function registerAuthRoutes(routes: HttpRoutes, deps: AuthRouteDependenci
     }
     const [tenant] = onPlatform
       ? await deps.db.query<TenantRow>('select id, status from kernel.tenant where slug = $1', [slug ?? ''])
-      : await deps.db.query<TenantRow>(
-          `select t.id, t.status from kernel.tenant_hostname h join kernel.tenant t on t.id = h.tenant_id
-           where h.hostname = $1`,
-          [host],
-        );
+      : [await deps.tenants.byHostname(host)];
     // An unknown tenant is refused like a wrong password: sign-in tells nobody which tenants exist.
     if (!tenant || tenant.status === 'closed') throw new UnauthorizedError('email or password is incorrect');
     return tenant.id;
@@ -121,17 +119,7 @@ export function registerAuthRoutes(routes: HttpRoutes, deps: AuthRouteDependenci
           totpCode: body.totpCode,
           ip: clientAddress(c) ?? 'unknown',
         });
-        if (tenantId) {
-          const [tenant] = await deps.db.query<TenantRow & { suspended_reason: string | null }>(
-            'select id, status, suspended_reason from kernel.tenant where id = $1',
-            [tenantId],
-          );
-          if (tenant?.status === 'suspended') {
-            throw new ForbiddenError(
-              `this tenant is suspended${tenant.suspended_reason ? `: ${tenant.suspended_reason}` : ''}. Its data is kept; contact your provider to restore access`,
-            );
-          }
-        }
+        if (tenantId) await deps.tenants.requireActive(tenantId);
         const session = await deps.refreshTokens.issue(deps.db, { userId: who.userId, tenantId: who.tenantId });
         return c.json(await issue(who.userId, who.tenantId, who.portal, session.sessionId, session.token));
       },

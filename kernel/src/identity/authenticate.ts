@@ -3,23 +3,17 @@
 // or the host name. A suspended tenant's users and keys are refused here, on every request.
 import type { Context } from 'hono';
 import type { Database } from '../db/database.ts';
-import { ForbiddenError, UnauthorizedError } from '../errors.ts';
+import { UnauthorizedError } from '../errors.ts';
 import { type Authenticate, bearerOf, isAdminToken, operatorTenant, type RequestIdentity } from '../http/app.ts';
 import type { AccessTokens } from './access-tokens.ts';
 import type { ApiKeys } from './api-keys.ts';
 import type { Principal, TenantPortal } from './principal.ts';
 import type { Roles } from './rbac.ts';
 import type { RefreshTokens } from './refresh-tokens.ts';
+import { inactiveTenantError, type TenantRecord, type Tenants } from './tenants.ts';
 
 /** The prefix of API keys, which tells them from access tokens. */
 export const API_KEY_PREFIX = 'dmk_';
-
-interface TenantState {
-  readonly id: string;
-  readonly slug: string;
-  readonly status: 'active' | 'suspended' | 'closed';
-  readonly suspended_reason: string | null;
-}
 
 export interface AuthenticatorDependencies {
   readonly db: Database;
@@ -28,6 +22,7 @@ export interface AuthenticatorDependencies {
   readonly refreshTokens: Pick<RefreshTokens, 'isSessionActive'>;
   readonly apiKeys: Pick<ApiKeys, 'verify'>;
   readonly roles: Pick<Roles, 'permissionsOf'>;
+  readonly tenants: Pick<Tenants, 'byHostname' | 'status'>;
   /** Host names of the platform (operator) rather than of a tenant. */
   readonly platformHosts: readonly string[];
 }
@@ -36,36 +31,23 @@ export interface AuthenticatorDependencies {
 export function createAuthenticator(deps: AuthenticatorDependencies): Authenticate {
   const platformHosts = new Set(deps.platformHosts.map((h) => h.toLowerCase()));
 
-  const tenantById = async (id: string): Promise<TenantState | undefined> =>
-    (
-      await deps.db.query<TenantState>('select id, slug, status, suspended_reason from kernel.tenant where id = $1', [
-        id,
-      ])
-    )[0];
-
-  const tenantByHost = async (c: Context): Promise<TenantState | undefined> => {
+  /** The tenant owning the request's host name; none on the platform's own host names. */
+  const tenantByHost = async (c: Context): Promise<TenantRecord | undefined> => {
     const host = hostnameOf(c);
     if (!host || platformHosts.has(host)) return undefined;
-    const [tenant] = await deps.db.query<TenantState>(
-      `select t.id, t.slug, t.status, t.suspended_reason
-       from kernel.tenant_hostname h join kernel.tenant t on t.id = h.tenant_id where h.hostname = $1`,
-      [host],
-    );
-    return tenant;
+    return deps.tenants.byHostname(host);
   };
 
-  /** Refuses a tenant that is not active, saying why. */
-  const checkActive = (tenant: TenantState | undefined): TenantState => {
-    if (!tenant || tenant.status === 'closed') throw new UnauthorizedError('the account of this tenant is closed');
-    if (tenant.status === 'suspended') {
-      throw new ForbiddenError(
-        `${tenant.slug} is suspended${tenant.suspended_reason ? `: ${tenant.suspended_reason}` : ''}. Its data is kept; contact your provider to restore access`,
-      );
-    }
-    return tenant;
+  /** Refuses a tenant that is not active, saying why; answers its id. */
+  const activeTenant = async (tenantId: string): Promise<string> => {
+    const standing = await deps.tenants.status(tenantId);
+    if (!standing) throw new UnauthorizedError('these credentials belong to no tenant');
+    const refusal = inactiveTenantError(standing);
+    if (refusal) throw refusal;
+    return tenantId;
   };
 
-  const sameTenant = (hostTenant: TenantState | undefined, tenantId: string) => {
+  const sameTenant = (hostTenant: TenantRecord | undefined, tenantId: string) => {
     if (hostTenant && hostTenant.id !== tenantId) {
       throw new UnauthorizedError('these credentials belong to another tenant than this host name');
     }
@@ -75,7 +57,7 @@ export function createAuthenticator(deps: AuthenticatorDependencies): Authentica
     const hostTenant = await tenantByHost(c);
     const bearer = bearerOf(c);
     if (!bearer) {
-      if (!required && hostTenant) return { tenantId: checkActive(hostTenant).id };
+      if (!required && hostTenant) return { tenantId: await activeTenant(hostTenant.id) };
       return {};
     }
     if (isAdminToken(bearer, deps.adminToken)) {
@@ -84,15 +66,10 @@ export function createAuthenticator(deps: AuthenticatorDependencies): Authentica
     if (bearer.startsWith(API_KEY_PREFIX)) {
       const key = await deps.apiKeys.verify(bearer);
       if (!key) throw new UnauthorizedError('the API key is not valid, or was revoked');
-      const tenant = checkActive(await tenantById(key.tenantId));
-      sameTenant(hostTenant, tenant.id);
-      const principal: Principal = {
-        kind: 'api-key',
-        keyId: key.id,
-        tenantId: tenant.id,
-        permissions: new Set(key.permissions),
-      };
-      return { principal, tenantId: tenant.id };
+      const tenantId = await activeTenant(key.tenantId);
+      sameTenant(hostTenant, tenantId);
+      const principal: Principal = { kind: 'api-key', keyId: key.id, tenantId, permissions: new Set(key.permissions) };
+      return { principal, tenantId };
     }
     const claims = await deps.accessTokens.verify(bearer);
     if (!(await deps.refreshTokens.isSessionActive(claims.sid))) {
@@ -109,18 +86,18 @@ export function createAuthenticator(deps: AuthenticatorDependencies): Authentica
       if (hostTenant) throw new UnauthorizedError('platform accounts sign in on the platform host name');
       return { principal: { kind: 'operator', userId: claims.sub }, tenantId: operatorTenant(c) };
     }
-    const tenant = checkActive(await tenantById(claims.tid as string));
-    sameTenant(hostTenant, tenant.id);
+    const tenantId = await activeTenant(claims.tid as string);
+    sameTenant(hostTenant, tenantId);
     const principal: Principal = {
       kind: 'user',
       userId: claims.sub,
-      tenantId: tenant.id,
+      tenantId,
       portal: claims.portal as TenantPortal,
       ...(user.subject_id ? { subjectId: user.subject_id } : {}),
       permissions: await deps.roles.permissionsOf(claims.sub),
       sessionId: claims.sid,
     };
-    return { principal, tenantId: tenant.id };
+    return { principal, tenantId };
   };
 }
 

@@ -18,6 +18,7 @@ import { createAuthenticator } from './authenticate.ts';
 import { createMailer, type Mailer } from './mail.ts';
 import { OneTimeTokens } from './one-time-tokens.ts';
 import { Plans } from './plans.ts';
+import { registerPlatformRoutes } from './platform-routes.ts';
 import { Roles } from './rbac.ts';
 import { RefreshTokens } from './refresh-tokens.ts';
 import { SignIn } from './sign-in.ts';
@@ -113,10 +114,20 @@ export function createIdentity(deps: IdentityDependencies): Identity {
     clock,
   );
 
-  registerAuthRoutes(deps.routes, { db, signIn, users, accessTokens, refreshTokens, signingKeys, platformHosts });
+  registerAuthRoutes(deps.routes, {
+    db,
+    signIn,
+    users,
+    accessTokens,
+    refreshTokens,
+    signingKeys,
+    tenants,
+    platformHosts,
+  });
   registerTenantAdminRoutes(deps.routes, { db, users, roles, apiKeys, refreshTokens, plans, plugins: deps.plugins });
   registerTenantRoutes(deps.routes, tenants, plans, join(config.DATA_DIR, 'exports'));
   registerAuditRoutes(deps.routes, db);
+  registerPlatformRoutes(deps.routes, { db, users, signingKeys });
 
   return {
     authenticate: createAuthenticator({
@@ -126,6 +137,7 @@ export function createIdentity(deps: IdentityDependencies): Identity {
       refreshTokens,
       apiKeys,
       roles,
+      tenants,
       platformHosts,
     }),
     recordRequest: requestAuditor(db, deps.log),

@@ -170,7 +170,9 @@ export function createHostRouter(manifest: PluginManifest, services: CapabilityS
       case 'db.query': {
         requireDb();
         const s = validateOrThrow(validateQuery, args, `${label}: db.query`, '/args');
-        const [rows] = await asPluginQuery(label, () => pluginBatch(services.db, manifest.id, tenantId, [s]));
+        const [rows] = await asPluginQuery(label, () =>
+          pluginBatch(services.db, manifest.id, tenantId, [s], { caller: envelope.caller }),
+        );
         return rows;
       }
       case 'db.batch': {
@@ -190,6 +192,7 @@ export function createHostRouter(manifest: PluginManifest, services: CapabilityS
               return results;
             },
             {
+              caller: envelope.caller,
               asKernel: async (tx) => {
                 for (const e of events) await services.bus.publish(tx, { name: e.name, payload: e.payload, tenantId });
               },
@@ -226,7 +229,7 @@ export function createHostRouter(manifest: PluginManifest, services: CapabilityS
       case 'services.call': {
         const { target, input } = validateOrThrow(validateServiceCall, args, `${label}: services.call`, '/args');
         if (!calls.has(target)) throw deny(`may not call ${target}: its manifest does not declare the call`);
-        return services.services.call(manifest, target, tenantId, input ?? null);
+        return services.services.call(manifest, target, tenantId, input ?? null, envelope.caller);
       }
       case 'clock.now':
         return services.clock.now().toISOString();

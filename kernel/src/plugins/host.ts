@@ -29,7 +29,7 @@ import { PluginEnablement } from './enablement.ts';
 import { type PluginEnqueueOptions, PluginJobs } from './jobs.ts';
 import type { PluginManifest } from './manifest.ts';
 import { discoverPlugins, resolvePlugins } from './resolver.ts';
-import { PluginSandbox, type SandboxStats } from './sandbox/index.ts';
+import { type CallerScope, PluginSandbox, type SandboxStats } from './sandbox/index.ts';
 import { PluginSecrets } from './secrets.ts';
 import { PluginServices } from './services.ts';
 
@@ -326,12 +326,17 @@ function mountRoutes(
           if (!(await enablement.isEnabled(tenantId, manifest.id))) {
             throw new NotFoundError(`no route ${c.req.method} ${c.req.path}`);
           }
-          const answer = await sandbox.invoke(tenantId, Entry.route(`${route.method} ${route.path}` as RouteKey), {
-            params,
-            query,
-            body,
-            caller: callerOf(principal),
-          });
+          const answer = await sandbox.invoke(
+            tenantId,
+            Entry.route(`${route.method} ${route.path}` as RouteKey),
+            {
+              params,
+              query,
+              body,
+              caller: callerOf(principal),
+            },
+            scopeOf(principal),
+          );
           const problem = routeProblem(answer);
           if (problem) throw new PluginRouteProblem(manifest.id, problem);
           return c.json(answer ?? null, (ok ?? 200) as 200);
@@ -350,6 +355,16 @@ export function tenantOf(tenantId: string | undefined): string {
     );
   }
   return tenantId;
+}
+
+/** The portal user a request serves, whose scope the plugin's database work runs in. */
+function scopeOf(principal: Principal | undefined): CallerScope | undefined {
+  if (principal?.kind !== 'user') return undefined;
+  return {
+    portal: principal.portal,
+    userId: principal.userId,
+    ...(principal.subjectId ? { subjectId: principal.subjectId } : {}),
+  };
 }
 
 /** Who is calling, as a plugin route sees it: plain data, never a credential. */

@@ -8,7 +8,7 @@ import type { ValidateFunction } from 'ajv';
 import { NotFoundError } from '../errors.ts';
 import { compileSchema, type JsonSchema, validateOrThrow } from '../validation.ts';
 import type { PluginEnablement } from './enablement.ts';
-import type { PluginSandbox } from './sandbox/index.ts';
+import type { CallerScope, PluginSandbox } from './sandbox/index.ts';
 
 interface ExportedFunction {
   readonly manifest: PluginManifest;
@@ -39,9 +39,15 @@ export class PluginServices {
 
   /**
    * Calls `target` for `tenantId` on behalf of `caller`, whose manifest the capability router
-   * has already checked declares the call.
+   * has already checked declares the call; `scope` is the portal user the call serves.
    */
-  async call(caller: PluginManifest, target: string, tenantId: string, input: unknown): Promise<unknown> {
+  async call(
+    caller: PluginManifest,
+    target: string,
+    tenantId: string,
+    input: unknown,
+    scope?: CallerScope,
+  ): Promise<unknown> {
     const fn = this.exported.get(target);
     const label = `plugin ${caller.id}@${caller.version} calling ${target}`;
     if (!fn) throw new NotFoundError(`${label}: no loaded plugin exports ${target}`);
@@ -50,7 +56,8 @@ export class PluginServices {
       throw new NotFoundError(`${label}: ${fn.manifest.id} is not enabled for this tenant`);
     }
     const valid = validateOrThrow(fn.input, input, `${label}: input does not match ${exporter}'s schema`, '/input');
-    const output = await fn.sandbox.invoke(tenantId, Entry.service(fn.name), valid);
+    // The exporter serves the same user as the caller, within the same scope.
+    const output = await fn.sandbox.invoke(tenantId, Entry.service(fn.name), valid, scope);
     return validateOrThrow(fn.output, output, `${exporter}: ${fn.name} answered what its output schema refuses`, '');
   }
 }

@@ -27,6 +27,7 @@ root.write(
     permissions: [
       { name: 'test.notes.notes.read', description: 'Read notes.' },
       { name: 'test.notes.notes.write', description: 'Write notes.' },
+      { name: 'test.notes.bills.read', description: 'Read bills.' },
     ],
     capabilities: {
       db: true,
@@ -47,6 +48,7 @@ root.write(
             },
             responses: ok(201),
           },
+          { method: 'GET', path: '/bills', summary: 'Bills', permission: 'test.notes.bills.read', responses: ok(200) },
           {
             method: 'GET',
             path: '/notes/:noteId',
@@ -72,14 +74,18 @@ root.write(
     'route:GET /notes': async (req, ctx) => ({ items: await ctx.call('db', 'query', { sql: 'select id, text from notes order by text' }) }),
     'route:POST /notes': async (req, ctx) =>
       (await ctx.call('db', 'query', { sql: 'insert into notes (tenant_id, text) values ($1::uuid, $2) returning id, text', params: [ctx.tenantId, req.body.text] }))[0],
+    'route:GET /bills': async (req, ctx) => ({
+      caller: req.caller,
+      items: await ctx.call('db', 'query', { sql: 'select customer_id, amount from bills order by amount' }),
+    }),
     'route:GET /notes/:noteId': async (req, ctx) =>
       (await ctx.call('db', 'query', { sql: 'select id, text from notes where id = $1::uuid', params: [req.params.noteId] }))[0] ?? notFound,
     'route:DELETE /notes/:noteId': async (req, ctx) =>
       (await ctx.call('db', 'query', { sql: 'delete from notes where id = $1::uuid returning id', params: [req.params.noteId] }))[0] ?? notFound,
   })`,
   {
-    '0001-notes.sql':
-      'create table notes (id uuid primary key default gen_random_uuid(), tenant_id uuid not null, text text not null);',
+    '0001-notes.sql': `create table notes (id uuid primary key default gen_random_uuid(), tenant_id uuid not null, text text not null);
+      create table bills (id serial primary key, tenant_id uuid not null, customer_id text not null, amount int not null);`,
   },
 );
 
@@ -401,6 +407,95 @@ describe(`identity over HTTP on ${process.env.DOTMAC_TEST_DB}`, () => {
     );
     expect(rows.find((r) => r.action.startsWith('POST '))?.ip).toMatch(/127\.0\.0\.1/);
     await expect(kernel.db.query('delete from kernel.audit_log')).rejects.toThrow(/append-only/);
+  });
+
+  test('a customer signs in to the customer portal and sees only their own account, whatever the plugin queries', async () => {
+    const a = tenants.a;
+    await kernel.db.query(
+      `insert into plugin_test_notes.bills (tenant_id, customer_id, amount)
+       values ($1, 'account-a', 10), ($1, 'account-other', 20), ($2, 'account-a', 30)`,
+      [a.id, tenants.b.id],
+    );
+    const roles = (await call(url, '/api/v1/roles', { host: a.host, token: a.access })).body.items as {
+      id: string;
+      portal: string;
+      name: string;
+    }[];
+    const customerRole = roles.find((r) => r.portal === 'customer' && r.name === 'customer')?.id as string;
+    const granted = await call(url, `/api/v1/roles/${customerRole}/permissions`, {
+      method: 'PUT',
+      host: a.host,
+      token: a.access,
+      body: { permissions: ['test.notes.bills.read'] },
+    });
+    expect(granted.status, granted.text).toBe(200);
+    const assigned = await call(url, `/api/v1/users/${a.customerId}/roles`, {
+      method: 'PUT',
+      host: a.host,
+      token: a.access,
+      body: { roleIds: [customerRole] },
+    });
+    expect(assigned.status, assigned.text).toBe(200);
+    const password = 'a subscriber who likes long passphrases';
+    secrets.push(password);
+    const accepted = await call(url, '/api/v1/auth/invitations/accept', {
+      method: 'POST',
+      body: { token: tokenIn(mails.findLast((m) => m.to === 'customer@a.isp.test')), password },
+    });
+    expect(accepted.status, accepted.text).toBe(200);
+    const signedIn = await call(url, '/api/v1/auth/login', {
+      method: 'POST',
+      host: a.host,
+      body: { email: 'customer@a.isp.test', password, portal: 'customer' },
+    });
+    expect(signedIn.status, signedIn.text).toBe(200);
+    secrets.push(signedIn.body.accessToken, signedIn.body.refreshToken);
+    const bills = await call(url, '/api/v1/p/test.notes/bills', { host: a.host, token: signedIn.body.accessToken });
+    expect(bills.status, bills.text).toBe(200);
+    expect(bills.body.items).toEqual([{ customer_id: 'account-a', amount: 10 }]);
+    expect(bills.body.caller).toMatchObject({ kind: 'user', portal: 'customer', subjectId: 'account-a' });
+    // The customer's role does not include reading notes: the route says which permission is missing.
+    const notes = await call(url, '/api/v1/p/test.notes/notes', { host: a.host, token: signedIn.body.accessToken });
+    expect(notes.status).toBe(403);
+    expect(notes.body.detail).toContain('test.notes.notes.read');
+    // Staff of the same tenant see every account's bills.
+    const staff = await call(url, '/api/v1/p/test.notes/bills', { host: a.host, token: a.access });
+    expect(staff.body.items.map((b: { amount: number }) => b.amount)).toEqual([10, 20]);
+  });
+
+  test('an operator account signs in on the platform host; rotating the signing key logs nobody out', async () => {
+    const invited = await operator('/api/v1/platform/users', { method: 'POST', body: { email: 'ops@platform.test' } });
+    expect(invited.status, invited.text).toBe(201);
+    const password = 'the night shift keeps the lights on';
+    secrets.push(password);
+    const token = tokenIn(mails.findLast((m) => m.to === 'ops@platform.test'));
+    expect(
+      (await call(url, '/api/v1/auth/invitations/accept', { method: 'POST', body: { token, password } })).status,
+    ).toBe(200);
+    const signedIn = await call(url, '/api/v1/auth/login', {
+      method: 'POST',
+      body: { email: 'ops@platform.test', password, portal: 'platform' },
+    });
+    expect(signedIn.status, signedIn.text).toBe(200);
+    const before = signedIn.body.accessToken as string;
+    secrets.push(before, signedIn.body.refreshToken);
+    expect((await call(url, '/api/v1/platform/tenants', { token: before })).status).toBe(200);
+    expect((await call(url, '/api/v1/auth/me', { host: tenants.a.host, token: before })).status).toBe(401);
+
+    const kidOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[0] as string, 'base64url').toString()).kid;
+    const rotated = await call(url, '/api/v1/platform/signing-keys/rotate', { method: 'POST', token: before });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.kid).not.toBe(kidOf(before));
+    expect((await call(url, '/api/v1/platform/tenants', { token: before })).status).toBe(200);
+    const again = await call(url, '/api/v1/auth/login', {
+      method: 'POST',
+      body: { email: 'ops@platform.test', password, portal: 'platform' },
+    });
+    secrets.push(again.body.accessToken, again.body.refreshToken);
+    expect(kidOf(again.body.accessToken)).toBe(rotated.body.kid);
+    const jwks = (await call(url, '/.well-known/jwks.json')).body as { keys: { kid: string; alg: string }[] };
+    expect(jwks.keys.map((k) => k.kid)).toEqual(expect.arrayContaining([kidOf(before), rotated.body.kid]));
+    expect(new Set(jwks.keys.map((k) => k.alg))).toEqual(new Set(['EdDSA']));
   });
 
   test('after the allowed failures, sign-in is refused with 429 and Retry-After, even with the right password', async () => {

@@ -126,17 +126,61 @@ describe('bridge', () => {
   test('the host router gets the tenant from the envelope, whatever tenant the plugin claims', async () => {
     const { sandbox, routed } = startSandbox(`dotmac.register({
       async spoof(_, ctx) {
-        return [
-          await ctx.call('echo', 'who', { tenantId: 'victim', pluginId: 'dotmac.billing' }),
-          await dotmac.host('echo', 'who', { tenantId: 'victim' }),
-        ];
+        return [await ctx.call('echo', 'who', { tenantId: 'victim', pluginId: 'dotmac.billing' }), typeof dotmac.host];
       },
     })`);
-    const answers = (await sandbox.invoke('attacker', 'spoof', null)) as { tenantId: string; pluginId: string }[];
-    expect(answers.map((a) => a.tenantId)).toEqual(['attacker', 'attacker']);
-    expect(answers.map((a) => a.pluginId)).toEqual(['test.plugin', 'test.plugin']);
-    expect(routed.map((call) => call.tenantId)).toEqual(['attacker', 'attacker']);
+    const [answer, hostHook] = (await sandbox.invoke('attacker', 'spoof', null)) as [
+      { tenantId: string; pluginId: string },
+      string,
+    ];
+    expect(answer).toMatchObject({ tenantId: 'attacker', pluginId: 'test.plugin' });
+    // The only way to the host is the context a call hands its handler.
+    expect(hostHook).toBe('undefined');
+    expect(routed.map((call) => call.tenantId)).toEqual(['attacker']);
     expect(routed[0]?.args).toEqual({ tenantId: 'victim', pluginId: 'dotmac.billing' });
+  });
+
+  test("each call's capability requests carry that call's caller, even when two users' calls interleave", async () => {
+    const { sandbox, routed } = startSandbox(`dotmac.register({
+      async lookup(payload, ctx) {
+        // Host round trips first, so the three calls' requests interleave in the one context.
+        for (let i = 0; i < payload.wait; i++) await ctx.call('echo', 'wait', {});
+        return ctx.call('echo', 'lookup', { as: payload.as });
+      },
+    })`);
+    const alice = { portal: 'customer', userId: 'u-alice', subjectId: 'account-alice' } as const;
+    const bob = { portal: 'customer', userId: 'u-bob', subjectId: 'account-bob' } as const;
+    await Promise.all([
+      sandbox.invoke('t1', 'lookup', { as: 'alice', wait: 3 }, alice),
+      sandbox.invoke('t1', 'lookup', { as: 'bob', wait: 0 }, bob),
+      sandbox.invoke('t1', 'lookup', { as: 'system', wait: 1 }),
+    ]);
+    const callerOf = (as: string) => routed.find((r) => (r.args as { as: string }).as === as)?.caller;
+    expect(callerOf('alice')).toEqual(alice);
+    expect(callerOf('bob')).toEqual(bob);
+    expect(callerOf('system')).toBeUndefined();
+  });
+
+  test("a context kept from an ended call cannot make capability calls in that call's name", async () => {
+    const { sandbox, routed } = startSandbox(`
+      let kept;
+      dotmac.register({
+        async keep(_, ctx) { kept = ctx; return 'kept'; },
+        async reuse() {
+          try { await kept.call('echo', 'reuse', {}); return 'reached the host'; }
+          catch (e) { return e.name + ': ' + e.message; }
+        },
+      })`);
+    await sandbox.invoke('t1', 'keep', null, { portal: 'admin', userId: 'u-staff' });
+    const outcome = await sandbox.invoke('t1', 'reuse', null, {
+      portal: 'customer',
+      userId: 'u-cust',
+      subjectId: 'c1',
+    });
+    expect(outcome).toBe(
+      "ConflictError: echo.reuse was called after the handler's call ended; await capability calls before returning",
+    );
+    expect(routed).toEqual([]);
   });
 
   test('a router error reaches the plugin as a rejected promise: DotmacError messages as is, others generic and logged', async () => {

@@ -19,6 +19,21 @@ const TENANT_MATCHES = `tenant_id = nullif(pg_catalog.current_setting('app.tenan
 const MIGRATION_NAME = /^(\d{4})-[a-z0-9][a-z0-9-]*$/;
 
 /**
+ * The scoping rules every plugin gets: a table with one of these columns shows a user of that
+ * portal only the rows whose column is the record their login acts as (the caller's subject).
+ * Staff, the system (events, jobs) and API keys are not scoped by them. Restrictive policies:
+ * they narrow the tenant policy, never widen it.
+ */
+export const SCOPE_POLICIES = [
+  { column: 'customer_id', portal: 'customer', policy: 'dotmac_customer_scope' },
+  { column: 'reseller_id', portal: 'reseller', policy: 'dotmac_reseller_scope' },
+  { column: 'technician_id', portal: 'technician', policy: 'dotmac_technician_scope' },
+] as const;
+const scopeMatches = (column: string, portal: string) =>
+  `(coalesce(pg_catalog.current_setting('app.caller_portal', true), '') <> '${portal}'
+    or ${column}::text = nullif(pg_catalog.current_setting('app.caller_subject', true), ''))`;
+
+/**
  * Applies the migrations not yet applied, in order, each in its own transaction, and returns
  * their names. An applied migration whose SQL changed, a missing or out-of-order one, SQL the
  * checker refuses and a table without `tenant_id uuid not null` are refused; a migration the
@@ -152,15 +167,18 @@ async function applyMigration(tx: Tx, names: PluginDbNames, m: PlannedMigration)
 }
 
 /**
- * Every table in the schema gets ENABLE and FORCE ROW LEVEL SECURITY and exactly one policy,
- * the kernel's: a row is visible and writable only when its tenant_id is the transaction's.
+ * Every table in the schema gets ENABLE and FORCE ROW LEVEL SECURITY and the kernel's policies
+ * only: the tenant's (a row is visible and writable only when its tenant_id is the
+ * transaction's) and the scoping rule of each scope column it has (SCOPE_POLICIES).
  */
 async function makeTenantSafe(tx: Tx, names: PluginDbNames, migration: string): Promise<void> {
-  const tables = await tx.query<{ oid: string; qualified: string; has_tenant: boolean }>(
+  const tables = await tx.query<{ oid: string; qualified: string; has_tenant: boolean; columns: string[] }>(
     `select c.oid::text as oid, format('%I.%I', n.nspname, c.relname) as qualified,
             exists (select 1 from pg_attribute a
                      where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
-                       and a.atttypid = 'uuid'::regtype and a.attnotnull) as has_tenant
+                       and a.atttypid = 'uuid'::regtype and a.attnotnull) as has_tenant,
+            array(select a.attname::text from pg_attribute a
+                   where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped) as columns
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = $1 and c.relkind in ('r', 'p')
       order by c.relname`,
@@ -178,16 +196,26 @@ async function makeTenantSafe(tx: Tx, names: PluginDbNames, migration: string): 
     const policies = await tx.query<{ polname: string }>('select polname from pg_policy where polrelid = $1::oid', [
       table.oid,
     ]);
-    const foreign = policies.find((p) => p.polname !== TENANT_POLICY);
+    const kernelPolicies = new Set<string>([TENANT_POLICY, ...SCOPE_POLICIES.map((p) => p.policy)]);
+    const foreign = policies.find((p) => !kernelPolicies.has(p.polname));
     if (foreign) {
       throw new ValidationError(`table ${table.qualified} has a policy the kernel did not create: ${foreign.polname}`, [
         { pointer: '/sql', detail: `unexpected policy ${foreign.polname}` },
       ]);
     }
-    if (policies.length === 0) {
+    const present = new Set(policies.map((p) => p.polname));
+    if (!present.has(TENANT_POLICY)) {
       await tx.query(
         `create policy ${TENANT_POLICY} on ${table.qualified} as permissive for all to public
            using (${TENANT_MATCHES}) with check (${TENANT_MATCHES})`,
+      );
+    }
+    for (const scope of SCOPE_POLICIES) {
+      if (!table.columns.includes(scope.column) || present.has(scope.policy)) continue;
+      const matches = scopeMatches(scope.column, scope.portal);
+      await tx.query(
+        `create policy ${scope.policy} on ${table.qualified} as restrictive for all to public
+           using (${matches}) with check (${matches})`,
       );
     }
   }

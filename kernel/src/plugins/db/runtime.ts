@@ -1,6 +1,7 @@
 // Runs a plugin's queries for one tenant: its runtime role, its schema, that tenant's rows.
 import type { Database, Tx } from '../../db/database.ts';
 import { DotmacError, ValidationError } from '../../errors.ts';
+import type { CallerScope } from '../sandbox/bridge.ts';
 import { type PluginDbNames, quoteIdent } from './names.ts';
 import { registeredPluginDb } from './schema.ts';
 import { checkPluginSql, loadSqlParser } from './statement-check.ts';
@@ -26,6 +27,11 @@ export interface PluginTransactionOptions {
    * role: how events a plugin publishes with its writes reach the outbox atomically.
    */
   readonly asKernel?: (tx: Tx) => Promise<void>;
+  /**
+   * The portal user the statements serve. The kernel's scoping policies use it: a customer's
+   * rows are those whose customer_id is the user's subject, and so on. Absent: the system.
+   */
+  readonly caller?: CallerScope;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -119,11 +125,16 @@ export async function enterPluginScope(
     // a server reading them the old way could see statements the checker did not.
     `select set_config('app.tenant_id', $1, true), set_config('search_path', $2, true),
             set_config('standard_conforming_strings', 'on', true),
-            set_config('statement_timeout', coalesce($3::text, current_setting('statement_timeout')), true)`,
+            set_config('statement_timeout', coalesce($3::text, current_setting('statement_timeout')), true),
+            set_config('app.caller_portal', $4, true), set_config('app.caller_subject', $5, true),
+            set_config('app.caller_user', $6, true)`,
     [
       tenantId.toLowerCase(),
       `${quoteIdent(names.schema)}, pg_temp`,
       options.statementTimeoutMs === undefined ? null : String(options.statementTimeoutMs),
+      options.caller?.portal ?? '',
+      options.caller?.subjectId ?? '',
+      options.caller?.userId ?? '',
     ],
   );
   // Last: after this, the transaction can do only what the runtime role may.

@@ -11,7 +11,8 @@
 //     dispatch('reply', requestId, answerJson)       answers a dotmac.host request:
 //                                                     [true, value] | [false, name, message]
 //   isolate → host, through bridge.applyIgnored (fire and forget):
-//     ('request', requestId, '[capability, method, args]')
+//     ('request', requestId, '[capability, method, args, callId]')   callId: the call whose
+//                                                     handler asked, so the host knows the caller
 //     ('result', callId, '[true, value]' | '[false, kind, name, message, stack]')
 // Host answers arrive as tasks the host starts (not as promises ivm resolves inside the
 // isolate), so an unhandled rejection is reported on the task of the context that caused it.
@@ -109,7 +110,7 @@ export const BOOTSTRAP_SOURCE = `(function dotmacBootstrap(bridge, tenantId, max
   let pendingCount = 0;
   let lastRequestId = 0;
 
-  const host = (capability, method, args) =>
+  const host = (capability, method, args, callId) =>
     new PromiseCtor((resolve, reject) => {
       if (typeof capability !== 'string' || typeof method !== 'string') {
         reject(new TypeErrorCtor('dotmac.host(capability, method, args): capability and method must be strings'));
@@ -123,7 +124,7 @@ export const BOOTSTRAP_SOURCE = `(function dotmacBootstrap(bridge, tenantId, max
       }
       let text;
       try {
-        text = stringify([capability, method, args === undefined ? null : args]);
+        text = stringify([capability, method, args === undefined ? null : args, callId]);
       } catch (error) {
         reject(new TypeErrorCtor('dotmac.host: the arguments of ' + label + ' are not JSON: ' + describe(error)[1]));
         return;
@@ -169,12 +170,16 @@ export const BOOTSTRAP_SOURCE = `(function dotmacBootstrap(bridge, tenantId, max
   };
 
   // ---- the plugin's context and registration -------------------------------------------
-  const logTo = (level) => (message, data) => host('log', level, { message: message, data: data });
-  const ctx = freeze({
-    tenantId: tenantId,
-    log: freeze({ info: logTo('info'), warn: logTo('warn'), error: logTo('error') }),
-    call: (capability, method, args) => host(capability, method, args),
-  });
+  // Each call's handler gets a context of its own: its host calls carry the call's id, so the
+  // host applies the scope of that call's caller (a customer sees only their own rows).
+  const contextOf = (callId) => {
+    const logTo = (level) => (message, data) => host('log', level, { message: message, data: data }, callId);
+    return freeze({
+      tenantId: tenantId,
+      log: freeze({ info: logTo('info'), warn: logTo('warn'), error: logTo('error') }),
+      call: (capability, method, args) => host(capability, method, args, callId),
+    });
+  };
 
   let handlers;
   let handlerNames = '';
@@ -196,7 +201,7 @@ export const BOOTSTRAP_SOURCE = `(function dotmacBootstrap(bridge, tenantId, max
   };
 
   defineProperty(g, 'dotmac', {
-    value: freeze({ register: (table) => register(table), host: (capability, method, args) => host(capability, method, args) }),
+    value: freeze({ register: (table) => register(table) }),
     writable: false,
     enumerable: false,
     configurable: false,
@@ -257,7 +262,7 @@ export const BOOTSTRAP_SOURCE = `(function dotmacBootstrap(bridge, tenantId, max
     let ok = true;
     let value;
     try {
-      value = await ReflectApply(handlerFor(entry), undefined, [parse(payloadJson), ctx]);
+      value = await ReflectApply(handlerFor(entry), undefined, [parse(payloadJson), contextOf(id)]);
     } catch (error) {
       ok = false;
       value = error;

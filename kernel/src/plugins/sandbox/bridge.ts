@@ -12,6 +12,19 @@ export interface CallEnvelope {
   readonly pluginId: string;
   readonly version: string;
   readonly tenantId: string;
+  /**
+   * The user whose request the call serves, when it is a portal user's; absent for the system
+   * (events, jobs, the operator, API keys). The database scopes what the plugin sees by it.
+   */
+  readonly caller?: CallerScope;
+}
+
+/** The portal user a call serves: what the kernel's row-scoping rules need. */
+export interface CallerScope {
+  readonly portal: 'admin' | 'customer' | 'reseller' | 'technician';
+  readonly userId: string;
+  /** The customer account, reseller or technician record a non-staff login acts as. */
+  readonly subjectId?: string;
 }
 
 /**
@@ -107,11 +120,13 @@ export function decodeCallResult(text: unknown, maxBytes: number): CallOutcome {
   };
 }
 
-/** One `dotmac.host` request, checked. */
+/** One capability request from plugin code, checked. */
 export interface HostRequest {
   readonly capability: string;
   readonly method: string;
   readonly args: unknown;
+  /** The call whose handler made the request. */
+  readonly callId: number;
 }
 
 /** Serves a capability call; the sandbox passes one bound to the context's envelope. */
@@ -138,10 +153,17 @@ export async function answerHostRequest(
   } catch {
     return refuse('TypeError', 'dotmac.host: the request is not JSON');
   }
-  if (!Array.isArray(parsed) || parsed.length !== 3 || typeof parsed[0] !== 'string' || typeof parsed[1] !== 'string') {
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== 4 ||
+    typeof parsed[0] !== 'string' ||
+    typeof parsed[1] !== 'string' ||
+    !Number.isSafeInteger(parsed[3]) ||
+    parsed[3] < 1
+  ) {
     return refuse('TypeError', 'dotmac.host: the request is malformed');
   }
-  const request: HostRequest = { capability: parsed[0], method: parsed[1], args: parsed[2] };
+  const request: HostRequest = { capability: parsed[0], method: parsed[1], args: parsed[2], callId: parsed[3] };
   const label = `${request.capability}.${request.method}`;
   let value: unknown;
   try {

@@ -4,7 +4,7 @@ import { type Clock, systemClock } from '../../clock.ts';
 import { type FieldProblem, ValidationError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import { type BreakerPolicy, type BreakerSnapshot, CircuitBreaker, DEFAULT_BREAKER_POLICY } from './breaker.ts';
-import { DEFAULT_MAX_MESSAGE_BYTES, encodePayload, type HostRouter } from './bridge.ts';
+import { type CallerScope, DEFAULT_MAX_MESSAGE_BYTES, encodePayload, type HostRouter } from './bridge.ts';
 import { type CallSite, PluginPayloadError, PluginUnavailableError } from './errors.ts';
 import { type FaultReport, type IsolateConfig, PluginIsolate } from './plugin-isolate.ts';
 
@@ -100,9 +100,10 @@ export class PluginSandbox {
    * Calls the plugin's handler `entry` for `tenantId` with `payload` (JSON) and resolves to its
    * JSON answer. Fails with PluginFaultError when the plugin is at fault (threw, timed out, out
    * of memory, bad answer), PluginUnavailableError when it cannot serve (degraded, restarted
-   * mid-call, closed), PluginPayloadError when the payload cannot be sent.
+   * mid-call, closed), PluginPayloadError when the payload cannot be sent. `caller`: the portal
+   * user the call serves; the call's capability requests run in that user's scope.
    */
-  async invoke(tenantId: string, entry: string, payload: unknown): Promise<unknown> {
+  async invoke(tenantId: string, entry: string, payload: unknown, caller?: CallerScope): Promise<unknown> {
     const site: CallSite = { pluginId: this.config.pluginId, version: this.config.version, tenantId, entry };
     if (typeof tenantId !== 'string' || !tenantId || typeof entry !== 'string' || !entry) {
       throw new ValidationError(`invalid call to plugin ${site.pluginId}@${site.version}`, [
@@ -118,7 +119,7 @@ export class PluginSandbox {
     if ('problem' in encoded) throw new PluginPayloadError(site, encoded.problem, encoded.detail);
     this.tenant(tenantId).calls++;
     const context = await this.currentIsolate().contextFor(tenantId);
-    return context.call(entry, encoded.text);
+    return context.call(entry, encoded.text, caller);
   }
 
   /** Usage per tenant and the breaker's state. */

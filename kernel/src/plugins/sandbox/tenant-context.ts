@@ -1,9 +1,16 @@
 // One tenant's context inside a plugin's isolate: its own globals, its own copy of the bundle,
 // its calls in flight and the host calls it is waiting for. Identity is bound here, once.
 import type ivm from 'isolated-vm';
-import { DotmacError, NotFoundError } from '../../errors.ts';
+import { ConflictError, DotmacError, NotFoundError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import { answerHostRequest, type CallEnvelope, decodeCallResult, type HostRequest, type HostRouter } from './bridge.ts';
+import {
+  answerHostRequest,
+  type CallEnvelope,
+  type CallerScope,
+  decodeCallResult,
+  type HostRequest,
+  type HostRouter,
+} from './bridge.ts';
 import { type CallSite, PluginFaultError } from './errors.ts';
 
 /** What a tenant context needs from the isolate that holds it. */
@@ -30,6 +37,8 @@ export interface ContextHost {
 
 interface PendingCall {
   readonly entry: string;
+  /** The portal user the call serves; its host calls run in that user's scope. */
+  readonly caller: CallerScope | undefined;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
   timer: NodeJS.Timeout;
@@ -77,7 +86,7 @@ export class TenantContext {
   }
 
   /** Calls handler `entry` with the payload (JSON text); resolves to the handler's JSON answer. */
-  call(entry: string, payloadJson: string): Promise<unknown> {
+  call(entry: string, payloadJson: string, caller?: CallerScope): Promise<unknown> {
     if (this.closed) return Promise.reject(this.host.refusal(this, entry));
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
@@ -94,7 +103,7 @@ export class TenantContext {
       else this.host.callTimedOut(this, id, entry);
     };
     const answer = new Promise<unknown>((resolve, reject) => {
-      this.calls.set(id, { entry, resolve, reject, timer: setTimeout(expire, timeout) });
+      this.calls.set(id, { entry, caller, resolve, reject, timer: setTimeout(expire, timeout) });
     });
     this.host.runTask(this, ['call', id, entry, payloadJson]);
     return answer;
@@ -207,9 +216,17 @@ export class TenantContext {
 
   private async route(request: HostRequest): Promise<unknown> {
     if (request.capability !== 'log') {
+      // A capability is used within a call, in its caller's scope: a context kept from an
+      // earlier call (a customer's, say) cannot act once that call has ended.
+      const call = this.calls.get(request.callId);
+      if (!call) {
+        throw new ConflictError(
+          `${request.capability}.${request.method} was called after the handler's call ended; await capability calls before returning`,
+        );
+      }
       try {
         return await this.host.router(
-          this.envelope,
+          call.caller ? { ...this.envelope, caller: call.caller } : this.envelope,
           request.capability,
           request.method,
           request.args,
