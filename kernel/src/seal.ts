@@ -2,6 +2,20 @@
 // IV each time, and additional data binding the ciphertext to where it is stored, so a sealed
 // value copied to another row does not open.
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { DotmacError } from './errors.ts';
+
+/** Something must be sealed or opened and there is no key: no SECRETS_KEY next to an external database. */
+export class SealingKeyMissingError extends DotmacError {
+  override readonly status = 503;
+  override readonly type = 'secrets-unconfigured';
+  override readonly title = 'SECRETS_KEY is not configured';
+  /** `what`: what needs the key, e.g. 'plugin secrets'. */
+  constructor(what: string) {
+    super(
+      `${what} need SECRETS_KEY when the database is external (DATABASE_URL): set it to 32 random bytes as base64, e.g. the output of \`openssl rand -base64 32\`, and keep it: what is sealed under one key cannot be opened under another`,
+    );
+  }
+}
 
 /** A sealed value, as stored. */
 export interface Sealed {

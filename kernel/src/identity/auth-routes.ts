@@ -27,6 +27,13 @@ export interface AuthRouteDependencies {
 
 const passwordSchema = { type: 'string', minLength: 1, maxLength: 1024, description: 'The password.' } as const;
 const tokenSchema = { type: 'string', minLength: 16, maxLength: 200, description: 'The token from the link.' } as const;
+/** What a link from a mail (invitation, reset) is redeemed with. */
+const tokenAndPassword = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['token', 'password'],
+  properties: { token: tokenSchema, password: passwordSchema },
+} as const;
 const tenantSlug = {
   type: 'string',
   pattern: '^[a-z0-9][a-z0-9-]{1,62}$',
@@ -223,14 +230,7 @@ export function registerAuthRoutes(routes: HttpRoutes, deps: AuthRouteDependenci
       summary: 'Accept an invitation: choose a password',
       tags: ['auth'],
       access: 'public',
-      request: {
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['token', 'password'],
-          properties: { token: tokenSchema, password: passwordSchema },
-        },
-      },
+      request: { body: tokenAndPassword },
       responses: { 200: { description: 'The account is active; sign in.' } },
       handler: async ({ c, body }) => c.json(await deps.users.acceptInvitation(body.token, body.password)),
     }),
@@ -276,14 +276,7 @@ export function registerAuthRoutes(routes: HttpRoutes, deps: AuthRouteDependenci
       summary: 'Set a new password with the link’s token (signs out every session)',
       tags: ['auth'],
       access: 'public',
-      request: {
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['token', 'password'],
-          properties: { token: tokenSchema, password: passwordSchema },
-        },
-      },
+      request: { body: tokenAndPassword },
       responses: { 200: { description: 'The password is changed.' } },
       handler: async ({ c, body }) => c.json(await deps.users.resetPassword(body.token, body.password)),
     }),

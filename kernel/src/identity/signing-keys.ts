@@ -13,19 +13,7 @@ import type { JWK } from 'jose';
 import type { Clock } from '../clock.ts';
 import type { Database, Tx } from '../db/database.ts';
 import { ConfigError, DotmacError } from '../errors.ts';
-import { keyIdOf, seal, unseal } from '../seal.ts';
-
-/** Access tokens cannot be signed: no SECRETS_KEY next to an external database. */
-export class SigningKeysUnconfiguredError extends DotmacError {
-  override readonly status = 503;
-  override readonly type = 'signing-keys-unconfigured';
-  override readonly title = 'Access-token signing is not configured';
-  constructor() {
-    super(
-      'signing access tokens needs SECRETS_KEY when the database is external (DATABASE_URL): set it to 32 random bytes as base64, e.g. the output of `openssl rand -base64 32`, and keep it: signing keys sealed under one key cannot be opened under another',
-    );
-  }
-}
+import { keyIdOf, SealingKeyMissingError, seal, unseal } from '../seal.ts';
 
 /** The current signing key does not open with this SECRETS_KEY: the key changed, or the row was altered. */
 export class SigningKeyUnreadableError extends DotmacError {
@@ -148,7 +136,7 @@ export class SigningKeys {
   }
 
   private requireKey(): Buffer {
-    if (!this.key) throw new SigningKeysUnconfiguredError();
+    if (!this.key) throw new SealingKeyMissingError('signing access tokens and TOTP');
     return this.key;
   }
 

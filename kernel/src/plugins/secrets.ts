@@ -8,21 +8,9 @@ import type { PluginManifest } from '@dotmac/schemas/types/plugin-manifest';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { ConfigError, DotmacError, NotFoundError, ValidationError } from '../errors.ts';
-import { keyIdOf, seal, unseal } from '../seal.ts';
+import { keyIdOf, SealingKeyMissingError, seal, unseal } from '../seal.ts';
 import { compileSchema, type JsonSchema, validateOrThrow } from '../validation.ts';
 import { type Actor, audit } from './enablement.ts';
-
-/** Plugin secrets cannot work: no SECRETS_KEY next to an external database. */
-export class SecretsUnconfiguredError extends DotmacError {
-  override readonly status = 503;
-  override readonly type = 'secrets-unconfigured';
-  override readonly title = 'Plugin secrets are not configured';
-  constructor() {
-    super(
-      'plugin secrets need SECRETS_KEY when the database is external (DATABASE_URL): set it to 32 random bytes as base64, e.g. the output of `openssl rand -base64 32`, and keep it: secrets written under one key cannot be read under another',
-    );
-  }
-}
 
 /** A stored secret cannot be decrypted: the key changed, or the row was altered or copied. */
 export class SecretUnreadableError extends DotmacError {
@@ -57,7 +45,7 @@ const validateValue = compileSchema<string>(secretValueSchema as JsonSchema);
 /**
  * The key plugin secrets are encrypted with: SECRETS_KEY when set; else, with the embedded
  * database, the key in DATA_DIR/secrets.key (created with mode 0600 the first time); else
- * undefined, and PluginSecrets refuses every operation with SecretsUnconfiguredError.
+ * undefined, and PluginSecrets refuses every operation with SealingKeyMissingError.
  */
 export async function loadSecretsKey(config: Config): Promise<Buffer | undefined> {
   if (config.SECRETS_KEY) return decodeKey(config.SECRETS_KEY, 'SECRETS_KEY');
@@ -197,7 +185,7 @@ export class PluginSecrets {
   }
 
   private requireKey(): Buffer {
-    if (!this.key) throw new SecretsUnconfiguredError();
+    if (!this.key) throw new SealingKeyMissingError('plugin secrets');
     return this.key;
   }
 

@@ -9,11 +9,8 @@ import { bootTestKernel, createTenant, type TestKernel } from '../../../test/sup
 import { type AccessClaims, AccessTokens } from '../../src/identity/access-tokens.ts';
 import { ApiKeys } from '../../src/identity/api-keys.ts';
 import { REFRESH_TOKEN_REUSED, RefreshTokens } from '../../src/identity/refresh-tokens.ts';
-import {
-  SigningKeys,
-  SigningKeysUnconfiguredError,
-  SigningKeyUnreadableError,
-} from '../../src/identity/signing-keys.ts';
+import { SigningKeys, SigningKeyUnreadableError } from '../../src/identity/signing-keys.ts';
+import { SealingKeyMissingError } from '../../src/seal.ts';
 
 const ISSUER = 'https://isp.example.net';
 const ACCESS_TTL = 300;
@@ -384,8 +381,8 @@ describe(`access tokens on ${process.env.DOTMAC_TEST_DB}`, () => {
     const unkeyed = new SigningKeys(kernel.db, undefined, clock);
     for (const operation of [() => unkeyed.current(), () => unkeyed.rotate()]) {
       const error = await failure(operation());
-      expect(error).toBeInstanceOf(SigningKeysUnconfiguredError);
-      expect(error).toMatchObject({ status: 503, type: 'signing-keys-unconfigured' });
+      expect(error).toBeInstanceOf(SealingKeyMissingError);
+      expect(error).toMatchObject({ status: 503, type: 'secrets-unconfigured' });
       expect(error.message).toContain('SECRETS_KEY');
       expect(error.message).toContain('openssl rand -base64 32');
     }

@@ -21,12 +21,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { bootTestKernel, createTenant, type TestKernel, testConfig } from '../../../test/support/kernel.ts';
 import { parseManifest } from '../../src/plugins/manifest.ts';
 import { registerPluginSecretRoutes } from '../../src/plugins/secret-routes.ts';
-import {
-  loadSecretsKey,
-  PluginSecrets,
-  SecretsUnconfiguredError,
-  SecretUnreadableError,
-} from '../../src/plugins/secrets.ts';
+import { loadSecretsKey, PluginSecrets, SecretUnreadableError } from '../../src/plugins/secrets.ts';
+import { SealingKeyMissingError } from '../../src/seal.ts';
 
 const ADMIN_TOKEN = 'plugin-secrets-test-admin-token';
 const operator = { type: 'operator', id: 'test' };
@@ -342,7 +338,7 @@ describe('the secrets key', () => {
     ];
     for (const operation of operations) {
       const error = await operation().catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(SecretsUnconfiguredError);
+      expect(error).toBeInstanceOf(SealingKeyMissingError);
       expect(error).toMatchObject({ status: 503, type: 'secrets-unconfigured' });
       expect((error as Error).message).toContain('set it to 32 random bytes');
       expect((error as Error).message).toContain('SECRETS_KEY');
