@@ -3,7 +3,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { REMOTE_ENTRY, remoteName, UI_DIR, uiAssetsPath } from '@dotmac/schemas/contract/ui';
-import { NotFoundError } from '../errors.ts';
+import { ForbiddenError, NotFoundError } from '../errors.ts';
 import { defineRoute, type HttpRoutes } from '../http/routes.ts';
 import { type PluginHost, tenantOf } from './host.ts';
 
@@ -37,6 +37,12 @@ export function registerPluginUiRoutes(routes: HttpRoutes, host: PluginHost): vo
       },
       responses: { 200: { description: 'Remotes and contributions of the plugins the tenant has on.' } },
       handler: async ({ c, query, tenantId, principal }) => {
+        // A user sees the screens of the portal they signed in to, and no other portal's.
+        if (principal?.kind === 'user' && principal.portal !== query.portal) {
+          throw new ForbiddenError(
+            `you are signed in to the ${principal.portal} portal, not the ${query.portal} portal`,
+          );
+        }
         const enabled = await host.enablement.enabledFor(tenantOf(tenantId));
         const remotes = [];
         const contributions = [];

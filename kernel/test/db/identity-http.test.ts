@@ -458,6 +458,11 @@ describe(`identity over HTTP on ${process.env.DOTMAC_TEST_DB}`, () => {
     const notes = await call(url, '/api/v1/p/test.notes/notes', { host: a.host, token: signedIn.body.accessToken });
     expect(notes.status).toBe(403);
     expect(notes.body.detail).toContain('test.notes.notes.read');
+    // The customer gets the customer portal's screens, not the admin portal's.
+    const ui = (portal: string) =>
+      call(url, `/api/v1/ui/manifest?portal=${portal}`, { host: a.host, token: signedIn.body.accessToken });
+    expect((await ui('customer')).status).toBe(200);
+    expect((await ui('admin')).status).toBe(403);
     // Staff of the same tenant see every account's bills.
     const staff = await call(url, '/api/v1/p/test.notes/bills', { host: a.host, token: a.access });
     expect(staff.body.items.map((b: { amount: number }) => b.amount)).toEqual([10, 20]);
