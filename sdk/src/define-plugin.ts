@@ -56,7 +56,7 @@ export type EventHandler = (ctx: PluginContext, event: PluginEvent) => Promise<v
 /** Runs one job; `data` is what `jobs.enqueue` passed (null for cron runs). */
 export type JobHandler = (ctx: PluginContext, data: unknown) => Promise<void>;
 
-/** Serves one exported function to other plugins. */
+/** Serves one exported function to other plugins; throwing a RouteError refuses the call (not a fault). */
 export type ServiceHandler = (ctx: PluginContext, input: unknown) => Promise<unknown>;
 
 /** What a plugin's server code declares; each key must match the manifest. */
@@ -157,7 +157,14 @@ export function definePlugin<const Routes extends string = never>(
   }
   for (const [name, handler] of Object.entries(definition.services ?? {})) {
     if (!JOB_OR_SERVICE_NAME.test(name)) problems.push(`services: "${name}" is not a function name like findCustomer`);
-    entries[Entry.service(name)] = (payload, raw) => handler(createPluginContext(raw), payload);
+    entries[Entry.service(name)] = async (payload, raw) => {
+      try {
+        return await handler(createPluginContext(raw), payload);
+      } catch (e) {
+        if (!(e instanceof RouteError)) throw e;
+        return refusal(e);
+      }
+    };
   }
   for (const [name, handler] of Object.entries(definition as Record<string, unknown>)) {
     const known = name === 'routes' || name === 'onEvent' || name === 'jobs' || name === 'services';
@@ -171,6 +178,12 @@ export function definePlugin<const Routes extends string = never>(
   const frozen = Object.freeze(entries);
   (globalThis as SandboxGlobal).dotmac?.register(frozen);
   return Object.freeze({ entries: frozen });
+}
+
+/** The answer that carries a RouteError to the host, which turns it back into the refusal. */
+function refusal(e: RouteError): Record<string, RouteProblem> {
+  const problem: RouteProblem = { status: e.status, detail: e.message, ...(e.errors ? { errors: e.errors } : {}) };
+  return { [PROBLEM_KEY]: problem };
 }
 
 function toRouteRequest(payload: unknown): RouteRequest<never> {

@@ -4,30 +4,24 @@
 // request, event and job.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  Entry,
-  type EventOutcome,
-  PROBLEM_KEY,
-  type RouteCaller,
-  type RouteKey,
-  type RouteProblem,
-} from '@dotmac/schemas/contract/entries';
+import { Entry, type EventOutcome, type RouteCaller, type RouteKey } from '@dotmac/schemas/contract/entries';
 import type { Clock } from '../clock.ts';
 import type { Database } from '../db/database.ts';
-import { DotmacError, type FieldProblem, NotFoundError, ValidationError } from '../errors.ts';
+import { DotmacError, NotFoundError, ValidationError } from '../errors.ts';
 import type { EventBus, EventEnvelope } from '../events/bus.ts';
 import { TENANT_HEADER } from '../http/app.ts';
 import { defineRoute, type HttpMethod, type HttpRoutes } from '../http/routes.ts';
 import type { Principal } from '../identity/principal.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../log.ts';
-import type { JsonSchema } from '../validation.ts';
+import { compileSchema, type JsonSchema, toFieldProblems } from '../validation.ts';
 import { createHostRouter, registerPublishedEvents } from './capabilities.ts';
 import { migratePlugin } from './db/index.ts';
 import type { EgressPolicy } from './egress.ts';
 import { PluginEnablement } from './enablement.ts';
 import { type PluginEnqueueOptions, PluginJobs } from './jobs.ts';
 import type { PluginManifest } from './manifest.ts';
+import { PluginRouteProblem, routeProblem } from './refusal.ts';
 import { discoverPlugins, resolvePlugins } from './resolver.ts';
 import { type CallerScope, PluginSandbox, type SandboxStats } from './sandbox/index.ts';
 import { PluginSecrets } from './secrets.ts';
@@ -39,17 +33,10 @@ export const SERVER_BUNDLE = 'dist/server.js';
 /** Most events handed to a plugin in one call (one bridge crossing); they share its call timeout. */
 export const EVENT_BATCH_MAX = 16;
 
-/** A refusal a plugin route answered (`RouteError` in the SDK): its 4xx, not a plugin fault. */
-export class PluginRouteProblem extends DotmacError {
-  override readonly type = 'plugin-route';
-  override readonly title = 'Request refused by the plugin';
-  override readonly status: number;
-  readonly errors: readonly FieldProblem[];
-  constructor(pluginId: string, problem: RouteProblem) {
-    super(`${pluginId}: ${problem.detail}`);
-    this.status = problem.status;
-    this.errors = problem.errors ?? [];
-  }
+/** A plugin route answered a body its manifest's response schema refuses: the plugin's bug, a 500. */
+export class PluginResponseError extends DotmacError {
+  override readonly type = 'plugin-response';
+  override readonly title = 'The plugin answered what it does not promise';
 }
 
 export interface PluginHostDependencies {
@@ -302,6 +289,8 @@ function mountRoutes(
       .map(Number)
       .filter((s) => s >= 200 && s < 300)
       .sort((a, b) => a - b)[0];
+    const okSchema = ok === undefined ? undefined : (route.responses[String(ok)]?.schema as JsonSchema | undefined);
+    const validateAnswer = okSchema ? compileSchema(okSchema) : undefined;
     routes.add(
       defineRoute<unknown, Record<string, unknown>, Record<string, string>>({
         method: route.method.toLowerCase() as HttpMethod,
@@ -339,6 +328,17 @@ function mountRoutes(
           );
           const problem = routeProblem(answer);
           if (problem) throw new PluginRouteProblem(manifest.id, problem);
+          // Validated out as well as in: a plugin cannot answer what its manifest does not promise.
+          if (validateAnswer && !validateAnswer(answer ?? null)) {
+            throw new PluginResponseError(
+              `plugin ${manifest.id}@${manifest.version} answered ${route.method} ${route.path} with a body its manifest's ${ok} response schema refuses: ${toFieldProblems(
+                validateAnswer.errors,
+                '',
+              )
+                .map((p) => `${p.pointer || '/'} ${p.detail}`)
+                .join('; ')}`,
+            );
+          }
           return c.json(answer ?? null, (ok ?? 200) as 200);
         },
       }),
@@ -380,22 +380,4 @@ function callerOf(principal: Principal | undefined): RouteCaller {
     ...(principal.subjectId ? { subjectId: principal.subjectId } : {}),
     permissions: [...principal.permissions],
   };
-}
-
-/** The refusal a route answer carries, if it is one (a well-formed 4xx `RouteProblem`). */
-function routeProblem(answer: unknown): RouteProblem | undefined {
-  if (answer === null || typeof answer !== 'object' || !Object.hasOwn(answer, PROBLEM_KEY)) return undefined;
-  const p = (answer as Record<string, unknown>)[PROBLEM_KEY] as Partial<RouteProblem> | null;
-  const valid =
-    p !== null &&
-    typeof p === 'object' &&
-    Number.isInteger(p.status) &&
-    (p.status as number) >= 400 &&
-    (p.status as number) < 500 &&
-    typeof p.detail === 'string' &&
-    (p.errors === undefined ||
-      (Array.isArray(p.errors) &&
-        p.errors.every((e) => typeof e?.pointer === 'string' && typeof e?.detail === 'string')));
-  if (!valid) return { status: 400, detail: 'the plugin refused the request' };
-  return { status: p.status as number, detail: (p.detail as string).slice(0, 2000), errors: p.errors?.slice(0, 50) };
 }

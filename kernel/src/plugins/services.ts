@@ -8,6 +8,7 @@ import type { ValidateFunction } from 'ajv';
 import { NotFoundError } from '../errors.ts';
 import { compileSchema, type JsonSchema, validateOrThrow } from '../validation.ts';
 import type { PluginEnablement } from './enablement.ts';
+import { PluginRouteProblem, routeProblem } from './refusal.ts';
 import type { CallerScope, PluginSandbox } from './sandbox/index.ts';
 
 interface ExportedFunction {
@@ -58,6 +59,9 @@ export class PluginServices {
     const valid = validateOrThrow(fn.input, input, `${label}: input does not match ${exporter}'s schema`, '/input');
     // The exporter serves the same user as the caller, within the same scope.
     const output = await fn.sandbox.invoke(tenantId, Entry.service(fn.name), valid, scope);
+    // The exporter refused (RouteError): the caller gets that refusal, and it is nobody's fault.
+    const problem = routeProblem(output);
+    if (problem) throw new PluginRouteProblem(fn.manifest.id, problem);
     return validateOrThrow(fn.output, output, `${exporter}: ${fn.name} answered what its output schema refuses`, '');
   }
 }

@@ -117,7 +117,10 @@ function writeDirectory(egressPort: number) {
       'job:nightly': async (data, ctx) => {
         await ctx.call('db', 'query', { sql: 'insert into runs (tenant_id, job, note) values ($1::uuid, $2, $3)', params: [ctx.tenantId, 'nightly', String(data)] });
       },
-      'service:findCustomer': async (input, ctx) => ({ name: input.name, tenantId: ctx.tenantId }),
+      'service:findCustomer': async (input, ctx) =>
+        input.name === 'Nobody'
+          ? { $problem: { status: 404, detail: 'no customer named Nobody' } }
+          : { name: input.name, tenantId: ctx.tenantId },
       event: async (event, ctx) => {
         if (event.payload.fail) throw new Error('ping ' + event.payload.n + ' refused');
         await ctx.call('db', 'query', { sql: 'insert into pings (tenant_id, n) values ($1::uuid, $2)', params: [ctx.tenantId, event.payload.n] });
@@ -311,6 +314,14 @@ describe(`plugin capabilities on ${process.env.DOTMAC_TEST_DB}`, () => {
     expect(who.body).toEqual({ ok: { name: 'Ada', tenantId: tenantB } });
     const bad = await op.call('/api/v1/p/test.portal/who', { tenant: tenantB });
     expect(bad.body.error).toMatch(/^ValidationError: .*test\.directory@1\.0\.0's schema.*\/input\/name/);
+  });
+
+  test('a service that refuses a call (RouteError) gives the caller that refusal, and it is not a fault', async () => {
+    const faults = () => kernel.plugins.stats('test.directory').tenants.find((s) => s.tenantId === tenantB)?.faults;
+    const before = faults();
+    const who = await op.call('/api/v1/p/test.portal/who?name=Nobody', { tenant: tenantB });
+    expect(who.body).toEqual({ error: 'PluginRouteProblem: test.directory: no customer named Nobody' });
+    expect(faults()).toBe(before);
   });
 
   test('a route refusal is answered as problem+json with its 4xx and does not count as a fault', async () => {

@@ -49,6 +49,22 @@ writePlugin(
             responses: { 200: { description: 'Notes.' } },
           },
           {
+            method: 'GET',
+            path: '/count',
+            summary: 'How many notes (answers a string: a broken plugin)',
+            public: true,
+            responses: {
+              200: {
+                description: 'The count.',
+                schema: {
+                  type: 'object',
+                  required: ['n'],
+                  properties: { n: { type: 'integer', description: 'Notes.' } },
+                },
+              },
+            },
+          },
+          {
             method: 'POST',
             path: '/notes',
             summary: 'Add a note',
@@ -72,6 +88,7 @@ writePlugin(
       notes: (await ctx.call('db', 'query', { sql: 'select text from notes order by text' })).map((r) => r.text),
       seen: (await ctx.call('db', 'query', { sql: 'select count(*)::int as n from seen' }))[0].n,
     }),
+    'route:GET /count': async () => ({ n: 'three' }),
     'route:POST /notes': async (req, ctx) => {
       await ctx.call('db', 'batch', {
         statements: [{ sql: 'insert into notes (tenant_id, text) values ($1::uuid, $2)', params: [ctx.tenantId, req.body.text] }],
@@ -286,5 +303,14 @@ describe(`plugin host on ${process.env.DOTMAC_TEST_DB}`, () => {
     ]) {
       expect((await fetch(`${url}${path}`)).status, path).toBe(404);
     }
+  });
+
+  test('a plugin answering what its manifest does not promise gets a 500 naming the field, not a silent pass', async () => {
+    const res = await call('/api/v1/p/test.notes/count', { tenant: tenantA });
+    expect(res.status).toBe(500);
+    expect(res.body.type).toBe('https://dotmac.dev/problems/plugin-response');
+    expect(res.body.detail).toBe(
+      "plugin test.notes@1.0.0 answered GET /count with a body its manifest's 200 response schema refuses: /n must be integer",
+    );
   });
 });

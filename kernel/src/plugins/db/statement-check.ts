@@ -116,13 +116,15 @@ function check(sql: string, schema: string, context: StatementContext): CheckedS
   }
   const allowed = context === 'runtime' ? RUNTIME_STATEMENTS : MIGRATION_STATEMENTS;
   const checker = new TreeChecker(schema, allowed);
+  // The parser's locations count UTF-8 bytes, not UTF-16 units: slice the bytes.
+  const bytes = Buffer.from(sql, 'utf8');
   return stmts.map((raw) => {
     const node = raw.stmt as AstNode | undefined;
     const kind = node ? Object.keys(node)[0] : undefined;
     if (!node || !kind) refuse('it holds an empty statement');
     checker.walk(node);
     const start = raw.stmt_location ?? 0;
-    const text = raw.stmt_len ? sql.slice(start, start + raw.stmt_len) : sql.slice(start);
+    const text = (raw.stmt_len ? bytes.subarray(start, start + raw.stmt_len) : bytes.subarray(start)).toString('utf8');
     return { kind, sql: text.trim() };
   });
 }
