@@ -310,6 +310,16 @@ describe('payers', () => {
       payerId: parent.id,
     });
   });
+
+  test('getAccount refuses an account the tenant does not have with a 404, which is not a fault of the plugin', async () => {
+    const plugin = bed.kernel.plugins.list().find((p) => p.manifest.id === 'dotmac.customers');
+    const missing = '6f1c1f0e-9a0b-4c1e-8f00-000000000001';
+    for (let i = 0; i < 6; i++) {
+      const answer = await plugin?.sandbox.invoke(isp, 'service:getAccount', { accountId: missing });
+      expect(answer).toEqual({ $problem: { status: 404, detail: `no account ${missing} in this tenant` } });
+    }
+    expect(bed.kernel.plugins.stats('dotmac.customers').state).toBe('ready');
+  });
 });
 
 describe('contacts and addresses', () => {

@@ -196,7 +196,8 @@ export async function accountForService(ctx: PluginContext, accountId: string) {
   }>('select id, number, name, status, currency, coalesce(parent_id, id) as payer_id from accounts where id = $1', [
     accountId,
   ]);
-  if (!row) throw new Error(`dotmac.customers: no account ${accountId} in this tenant`);
+  // A refusal, not a fault: the calling plugin gets a 404 it can pass on.
+  if (!row) throw new RouteError(404, `no account ${accountId} in this tenant`);
   return {
     id: row.id,
     number: row.number,
