@@ -15,6 +15,8 @@ import { TEST_DATABASE_URL } from '../support/services.ts';
 const REPOSITORY = fileURLToPath(new URL('../../', import.meta.url));
 const CORE = join(REPOSITORY, 'plugins-core');
 const CLI = join(REPOSITORY, 'node_modules', '.bin', 'dotmac-plugin');
+/** A plugin's whole suite, twice (PGlite, PostgreSQL), on a busy 2-core machine. */
+const SUITE_TIMEOUT_MS = 600_000;
 const withTests = readdirSync(CORE).filter((name) => existsSync(join(CORE, name, 'test')));
 
 async function pluginTests(dir: string, env: Record<string, string>): Promise<{ code: number; output: string }> {
@@ -36,14 +38,18 @@ describe('each core plugin’s own tests, through dotmac-plugin test', () => {
     expect(withTests).toEqual(expect.arrayContaining(['customers', 'catalog', 'subscriptions']));
   });
 
-  test.each(withTests)('%s passes on PGlite and on PostgreSQL', async (name) => {
-    for (const env of [{}, { DOTMAC_TEST_DATABASE_URL: TEST_DATABASE_URL }] as Record<string, string>[]) {
-      const { code, output } = await pluginTests(join(CORE, name), env);
-      expect(code, output.slice(-4000)).toBe(0);
-      expect(output).toMatch(/Tests\s+\d+ passed/);
-      expect(output).not.toMatch(/failed|skipped/i);
-    }
-  });
+  test.each(withTests)(
+    '%s passes on PGlite and on PostgreSQL',
+    async (name) => {
+      for (const env of [{}, { DOTMAC_TEST_DATABASE_URL: TEST_DATABASE_URL }] as Record<string, string>[]) {
+        const { code, output } = await pluginTests(join(CORE, name), env);
+        expect(code, output.slice(-4000)).toBe(0);
+        expect(output).toMatch(/Tests\s+\d+ passed/);
+        expect(output).not.toMatch(/failed|skipped/i);
+      }
+    },
+    SUITE_TIMEOUT_MS,
+  );
 });
 
 describe('core plugins loaded together', () => {

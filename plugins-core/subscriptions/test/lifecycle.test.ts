@@ -26,6 +26,8 @@ const PLANS: readonly (PlanTerms & { readonly price: string })[] = [
   { planId: 'plan-lite', version: 1, billingCycle: 'monthly', contractMonths: 0, price: '19.90' },
   { planId: 'plan-basic', version: 1, billingCycle: 'monthly', contractMonths: 12, price: '29.90' },
   { planId: 'plan-basic', version: 2, billingCycle: 'monthly', contractMonths: 12, price: '31.90' },
+  { planId: 'plan-basic', version: 3, billingCycle: 'monthly', contractMonths: 24, price: '27.90' },
+  { planId: 'plan-lite', version: 2, billingCycle: 'monthly', contractMonths: 0, price: '21.90' },
   { planId: 'plan-fast', version: 1, billingCycle: 'quarterly', contractMonths: 24, price: '149.70' },
   { planId: 'plan-yearly', version: 1, billingCycle: 'yearly', contractMonths: 0, price: '299.00' },
   { planId: 'plan-install', version: 1, billingCycle: 'one-off', contractMonths: 0, price: '49.00' },
@@ -48,6 +50,11 @@ type Step =
   | { readonly kind: 'suspend'; readonly reason: 'manual' | 'dunning'; readonly note?: string }
   | { readonly kind: 'resume'; readonly reason: 'manual' | 'dunning' }
   | { readonly kind: 'cancel'; readonly when?: 'now' | 'end-of-term' }
+  /**
+   * A new version of the subscription's plan (`versions` after the one it is on, when the plan
+   * has it; else plan `plan`, which may be another) from `inDays` days after now.
+   */
+  | { readonly kind: 'reprice'; readonly versions: number; readonly plan: number; readonly inDays: number }
   | { readonly kind: 'apply-due' };
 
 const reason = fc.constantFrom('manual' as const, 'dunning' as const);
@@ -90,6 +97,15 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     { kind: fc.constant('cancel' as const), when: fc.constantFrom('now' as const, 'end-of-term' as const) },
     { requiredKeys: ['kind'] },
   ),
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('reprice' as const),
+      versions: fc.integer({ min: 0, max: 2 }),
+      plan: fc.integer({ min: 0, max: PLANS.length - 1 }),
+      inDays: fc.integer({ min: -5, max: 90 }),
+    }),
+    weight: 2,
+  },
   fc.constant({ kind: 'apply-due' as const }),
 );
 
@@ -108,9 +124,30 @@ function commandOf(s: Subscription, command: Exclude<Step, { kind: 'wait' }>, no
       const when = typeof command.when === 'number' ? at(now, command.when) : command.when;
       return { kind: 'change-plan', to: terms(to), direction, ...(when !== undefined && { when }) };
     }
+    case 'reprice': {
+      const version = s.plan.version + command.versions;
+      const to =
+        PLANS.find((p) => p.planId === s.plan.planId && p.version === version) ??
+        (PLANS[command.plan] as (typeof PLANS)[number]);
+      return {
+        kind: 'reprice',
+        to: terms(to),
+        direction: directionOf(s.plan, to),
+        effectiveAt: at(now, command.inDays),
+      };
+    }
     default:
       return command;
   }
+}
+
+function directionOf(fromTerms: PlanTerms, toTerms: PlanTerms) {
+  const from = priceOf(fromTerms);
+  const to = priceOf(toTerms);
+  return planDirection(
+    { amount: from.price, billingCycle: from.billingCycle },
+    { amount: to.price, billingCycle: to.billingCycle },
+  );
 }
 
 /** A run: where it started, and each command with the subscription it met and its outcome. */
@@ -165,6 +202,7 @@ const EVENTS: Readonly<Record<CommandKind, readonly EventName[]>> = {
   suspend: ['subscription.suspended'],
   resume: ['subscription.resumed'],
   cancel: ['subscription.cancelled'],
+  reprice: ['subscription.plan-changed'],
   'apply-due': ['subscription.plan-changed', 'subscription.cancelled'],
 };
 
@@ -175,7 +213,9 @@ const TABLE: Readonly<Record<CommandKind, { from: readonly Status[]; to: readonl
   suspend: { from: ['active'], to: ['suspended'] },
   resume: { from: ['suspended'], to: ['active'] },
   cancel: { from: ['pending', 'active', 'suspended'], to: ['cancelled', 'unchanged'] },
-  'apply-due': { from: ['active', 'suspended'], to: ['cancelled', 'unchanged'] },
+  reprice: { from: ['pending', 'active', 'suspended'], to: ['unchanged'] },
+  // A pending subscription's only schedule is a reprice.
+  'apply-due': { from: ['pending', 'active', 'suspended'], to: ['cancelled', 'unchanged'] },
 };
 
 const VERBS: Readonly<Record<Exclude<CommandKind, 'apply-due'>, string>> = {
@@ -184,6 +224,7 @@ const VERBS: Readonly<Record<Exclude<CommandKind, 'apply-due'>, string>> = {
   suspend: 'suspend',
   resume: 'resume',
   cancel: 'cancel',
+  reprice: 'reprice',
 };
 
 /** Histories; half start with an activation, so that most of them reach the running states. */
@@ -282,6 +323,36 @@ describe('properties over random sequences of commands', () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('properties of reprices', () => {
+  test('a reprice stays on the plan, moves it forward, keeps the contract term, and schedules once', () => {
+    fc.assert(
+      fc.property(sequences, anyPlan, (steps, plan) => {
+        for (const { before, command, now, outcome } of run(steps, plan).outcomes) {
+          if (!outcome.ok) continue;
+          if (command.kind === 'reprice') {
+            expect(command.to.planId).toBe(before.plan.planId);
+            expect(command.to.version).toBeGreaterThan(before.plan.version);
+            expect(outcome.next.termEndsAt).toBe(before.termEndsAt);
+            const effectiveAt = Date.parse(command.effectiveAt) > Date.parse(now) ? command.effectiveAt : now;
+            expect(outcome.event).toMatchObject({ effectiveAt, scheduled: effectiveAt !== now });
+            if (effectiveAt !== now) expect(outcome.next.pendingChange).toMatchObject({ reprice: true, effectiveAt });
+            // The same reprice again (the event delivered twice) is refused and changes nothing.
+            expect(apply(outcome.next, command, now)).toMatchObject({ ok: false, kind: 'conflict' });
+          }
+          if (
+            command.kind === 'apply-due' &&
+            before.pendingChange?.reprice &&
+            outcome.event.name === 'subscription.plan-changed'
+          ) {
+            expect(outcome.next.termEndsAt).toBe(before.termEndsAt);
+          }
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 });
@@ -390,6 +461,92 @@ describe('the rules', () => {
   test('a subscription never activated is cancelled now, and has no term to end', () => {
     expect(accept(pending, { kind: 'cancel' }, T0).next.status).toBe('cancelled');
     expect(apply(pending, { kind: 'cancel', when: 'end-of-term' }, T0)).toMatchObject({ ok: false, field: 'when' });
+  });
+
+  describe('a reprice (a new version of the plan for its existing subscribers)', () => {
+    const basic2 = terms(PLANS[2] as PlanTerms);
+    const basic3 = terms(PLANS[3] as PlanTerms);
+    const reprice = (to: PlanTerms, days: number, from = T0): Command => ({
+      kind: 'reprice',
+      to,
+      direction: 'upgrade',
+      effectiveAt: at(from, days),
+    });
+
+    test('is scheduled for its date, for a pending subscription too, and applies then keeping the term', () => {
+      const scheduled = accept(active, reprice(basic2, 100), T0);
+      expect(scheduled.next.plan).toEqual(basic);
+      expect(scheduled.next.pendingChange).toEqual({
+        ...basic2,
+        direction: 'upgrade',
+        effectiveAt: at(T0, 100),
+        reprice: true,
+      });
+      const later = accept(active, reprice(basic2, 130), at(T0, 100));
+      expect(later.event).toMatchObject({
+        name: 'subscription.plan-changed',
+        scheduled: true,
+        effectiveAt: at(T0, 130),
+      });
+      // basic3 has a 24-month contract: a reprice to it binds nobody to a new term.
+      const toLonger = accept(active, reprice(basic3, 130), at(T0, 100));
+      const applied = accept(toLonger.next, { kind: 'apply-due' }, at(T0, 131));
+      expect(applied.next).toMatchObject({ plan: basic3, pendingChange: null, termEndsAt: active.termEndsAt });
+      expect(applied.event).toMatchObject({ scheduled: false, effectiveAt: at(T0, 130) });
+
+      const onPending = accept(pending, reprice(basic2, 10), T0);
+      expect(onPending.next.pendingChange).toMatchObject({ version: 2, reprice: true });
+      expect(accept(onPending.next, { kind: 'apply-due' }, at(T0, 10)).next).toMatchObject({
+        status: 'pending',
+        plan: basic2,
+        termEndsAt: null,
+      });
+    });
+
+    test('whose date has passed applies now', () => {
+      const late = accept(active, reprice(basic2, -3, at(T0, 50)), at(T0, 50));
+      expect(late.next).toMatchObject({ plan: basic2, pendingChange: null, termEndsAt: active.termEndsAt });
+      expect(late.event).toMatchObject({ scheduled: false, effectiveAt: at(T0, 50) });
+    });
+
+    test('is refused for a cancelled subscription, one cancelling before then, and another plan', () => {
+      const gone = accept(active, { kind: 'cancel', when: 'now' }, T0).next;
+      expect(apply(gone, reprice(basic2, 10), T0)).toEqual({
+        ok: false,
+        kind: 'conflict',
+        detail: 'cannot reprice subscription sub-1: it is cancelled',
+      });
+      const leaving = accept(active, { kind: 'cancel', when: 'end-of-term' }, T0).next;
+      expect(apply(leaving, reprice(basic2, 400), T0)).toMatchObject({
+        ok: false,
+        kind: 'conflict',
+        detail: `cannot reprice subscription sub-1: it is scheduled to cancel on ${leaving.cancelAt}, before version 2 applies`,
+      });
+      expect(accept(leaving, reprice(basic2, 30), T0).next.pendingChange).toMatchObject({ version: 2 });
+      expect(apply(active, reprice(lite, 10), T0)).toMatchObject({ ok: false, kind: 'invalid', field: 'planId' });
+    });
+
+    test('is refused when it is on that version, or scheduled to it, a later one or another plan', () => {
+      const scheduled = accept(active, reprice(basic2, 30), T0).next;
+      expect(apply(scheduled, reprice(basic2, 30), T0)).toMatchObject({
+        ok: false,
+        detail: `cannot reprice subscription sub-1: it is scheduled to move to version 2 on ${at(T0, 30)}`,
+      });
+      expect(
+        apply(accept(scheduled, { kind: 'apply-due' }, at(T0, 30)).next, reprice(basic2, 30), at(T0, 30)),
+      ).toMatchObject({
+        ok: false,
+        detail: 'cannot reprice subscription sub-1: it is on version 2 of plan plan-basic already',
+      });
+      // An earlier scheduled version comes first; one at the same date or later is replaced.
+      expect(apply(scheduled, reprice(basic3, 60), T0)).toMatchObject({ ok: false, kind: 'conflict' });
+      expect(accept(scheduled, reprice(basic3, 30), T0).next.pendingChange).toMatchObject({ version: 3 });
+      const downgrading = accept(active, { kind: 'change-plan', to: lite, direction: 'downgrade' }, T0).next;
+      expect(apply(downgrading, reprice(basic2, 60), T0)).toMatchObject({
+        ok: false,
+        detail: `cannot reprice subscription sub-1: it is scheduled to move to plan plan-lite on ${downgrading.pendingChange?.effectiveAt}`,
+      });
+    });
   });
 
   test('resuming a cancelled subscription is refused, naming the command and the state', () => {

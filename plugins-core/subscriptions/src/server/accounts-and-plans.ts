@@ -24,6 +24,10 @@ export interface PlanVersion {
   /** false: hidden from sale; it keeps serving the subscriptions already on it. */
   readonly visible?: boolean;
   readonly version: number;
+  /** Whether it applies to existing subscribers (from effectiveFrom), not only to new ones. */
+  readonly appliesToExisting?: boolean;
+  /** Where it stands: scheduled, current, superseded or cancelled. */
+  readonly status?: string;
   /** Price of one cycle by ISO 4217 currency, as decimal strings. */
   readonly prices: Readonly<Record<string, string>>;
   readonly billingCycle: BillingCycle;

@@ -2,8 +2,15 @@
 // lifecycle.ts; this shell reads the subscription, the account and the plans, asks the machine,
 // and stores each accepted transition with its history row and its one event in one
 // transaction. Every "now" comes from ctx.clock, so tests can move time.
-import { definePlugin, type PluginContext, RouteError, type RouteRequest } from '@dotmac/sdk';
-import { createReaders, planTermsOf, priceIn, type Readers, requireForSale } from './accounts-and-plans.ts';
+import { definePlugin, type PluginContext, type PluginEvent, RouteError, type RouteRequest } from '@dotmac/sdk';
+import {
+  createReaders,
+  type PlanVersion,
+  planTermsOf,
+  priceIn,
+  type Readers,
+  requireForSale,
+} from './accounts-and-plans.ts';
 import { eventFor } from './events.ts';
 import {
   apply,
@@ -26,6 +33,7 @@ import {
   type ListQuery,
   listHistory,
   listSubscriptions,
+  repriceCandidates,
   type SubscriptionRow,
   storeTransition,
   toResource,
@@ -36,6 +44,8 @@ type Caller = RouteRequest['caller'];
 
 /** Due subscriptions one run of apply-scheduled-changes handles; it enqueues itself for the rest. */
 const DUE_BATCH = 50;
+/** Subscriptions one reprice run handles; the reprice-subscriptions job carries on with the rest. */
+const REPRICE_BATCH = 50;
 const SCHEDULE: Actor = { kind: 'schedule' };
 
 const nowOf = async (ctx: PluginContext) => (await ctx.clock.now()).toISOString();
@@ -124,6 +134,140 @@ async function runCommand(
     }
   }
   return toResource(await commit(ctx, outcome, actor, now, readers), now);
+}
+
+/** A new plan version for existing subscribers (catalog.plan-version-scheduled), and who scheduled it. */
+interface Reprice {
+  readonly planId: string;
+  readonly version: number;
+  readonly effectiveFrom: string;
+  /** The catalog.plan-version-scheduled event it comes from. */
+  readonly eventId: string;
+  /** Where the previous run stopped: the last subscription id it handled. */
+  readonly after: string | null;
+}
+
+/**
+ * Schedules a reprice on subscription `row`: what fell due is applied first, then the lifecycle
+ * decides (a refusal, such as a cancelled subscription or one scheduled to cancel before then,
+ * leaves it as it is). A transition that lost a race to another is computed again.
+ */
+async function repriceOne(
+  ctx: PluginContext,
+  row: SubscriptionRow,
+  target: PlanVersion,
+  reprice: Reprice,
+  now: string,
+  readers: Readers,
+): Promise<void> {
+  const actor: Actor = { kind: 'event', eventName: 'catalog.plan-version-scheduled', eventId: reprice.eventId };
+  let current: SubscriptionRow | undefined = row;
+  for (let attempt = 0; current && attempt < 3; attempt++) {
+    const subscription = toSubscription(await applyDueChanges(ctx, current, now, readers));
+    const account = await readers.account(subscription.accountId);
+    const from = await readers.plan(subscription.plan);
+    const direction = planDirection(
+      { amount: priceIn(from, account.currency), billingCycle: from.billingCycle },
+      { amount: priceIn(target, account.currency), billingCycle: target.billingCycle },
+    );
+    const command: Command = {
+      kind: 'reprice',
+      to: planTermsOf(target),
+      direction,
+      effectiveAt: reprice.effectiveFrom,
+    };
+    const outcome = apply(subscription, command, now);
+    if (!outcome.ok) {
+      await ctx.log.info(`reprice to version ${target.version} not scheduled: ${outcome.detail}`, {
+        subscriptionId: subscription.id,
+      });
+      return;
+    }
+    try {
+      await storeTransition(ctx, outcome, await eventFor(outcome, now, readers), actor, now);
+      return;
+    } catch (e) {
+      if (!isLostRace(e)) throw e;
+      current = await findSubscription(ctx, subscription.id);
+    }
+  }
+  if (current) throw new Error(`subscription ${current.id} kept changing while its reprice was scheduled`);
+}
+
+/**
+ * One run of a reprice: the next REPRICE_BATCH subscriptions of the plan, each scheduled to move
+ * to the new version; the reprice-subscriptions job carries on with the rest. Idempotent: a
+ * subscription repriced to the version before (its history says so) is not met again, and the
+ * lifecycle refuses one already on, or scheduled to, that version or a later one.
+ */
+async function repriceRun(ctx: PluginContext, reprice: Reprice): Promise<void> {
+  const now = await nowOf(ctx);
+  const readers = createReaders(ctx);
+  let target: PlanVersion;
+  try {
+    target = await readers.plan({ planId: reprice.planId, version: reprice.version });
+  } catch (e) {
+    if (!(e instanceof RouteError && e.status === 422)) throw e;
+    await ctx.log.warn(`reprice of plan ${reprice.planId}: ${e.message}`, { eventId: reprice.eventId });
+    return;
+  }
+  // The catalog cancelled the version meanwhile, or it never applied to existing subscribers.
+  if (target.appliesToExisting === false || target.status === 'cancelled') {
+    await ctx.log.info(`plan ${reprice.planId} version ${reprice.version} moves no existing subscriber`, {
+      eventId: reprice.eventId,
+    });
+    return;
+  }
+  const rows = await repriceCandidates(ctx, reprice.planId, reprice.version, reprice.after, REPRICE_BATCH + 1);
+  const failures: string[] = [];
+  for (const row of rows.slice(0, REPRICE_BATCH)) {
+    try {
+      await repriceOne(ctx, row, target, reprice, now, readers);
+    } catch (e) {
+      // What the dependencies cannot back (no price in the account's currency) is skipped, not
+      // retried; anything else (a lost race, an unavailable plugin) fails the run, to be run again.
+      if (e instanceof RouteError && e.status === 422) {
+        await ctx.log.warn(`reprice to version ${reprice.version} not scheduled: ${e.message}`, {
+          subscriptionId: row.id,
+        });
+      } else {
+        failures.push(`subscription ${row.id}: ${(e as Error).message}`);
+      }
+    }
+  }
+  const last = rows[REPRICE_BATCH - 1];
+  if (rows.length > REPRICE_BATCH && last) {
+    await ctx.jobs.enqueue(
+      'reprice-subscriptions',
+      { ...reprice, after: last.id },
+      { key: `reprice-${reprice.planId}-${reprice.version}-${last.id}` },
+    );
+  }
+  if (failures.length > 0) {
+    throw new Error(`${failures.length} reprice(s) could not be scheduled: ${failures.join('; ')}`);
+  }
+}
+
+/** catalog.plan-version-scheduled's payload. */
+interface PlanVersionScheduled {
+  readonly planId: string;
+  readonly version: number;
+  readonly effectiveFrom: string;
+  readonly noticeDays: number;
+  readonly appliesToExisting?: boolean;
+}
+
+async function onPlanVersionScheduled(ctx: PluginContext, event: PluginEvent): Promise<void> {
+  const payload = event.payload as unknown as PlanVersionScheduled;
+  // The catalog publishes it only for versions applying to existing subscribers; should it say otherwise, obey.
+  if (payload.appliesToExisting === false) return;
+  await repriceRun(ctx, {
+    planId: payload.planId,
+    version: payload.version,
+    effectiveFrom: payload.effectiveFrom,
+    eventId: event.id,
+    after: null,
+  });
 }
 
 /** POST /subscriptions body. */
@@ -231,7 +375,14 @@ export default definePlugin({
     },
   },
 
+  async onEvent(ctx, event) {
+    if (event.name === 'catalog.plan-version-scheduled') await onPlanVersionScheduled(ctx, event);
+  },
+
   jobs: {
+    // The rest of a reprice that one run did not finish (see repriceRun).
+    'reprice-subscriptions': (ctx, data) => repriceRun(ctx, data as Reprice),
+
     // Idempotent: what is applied is no longer due, and a transition computed from a stale
     // revision is refused. A subscription that fails is retried with the job.
     'apply-scheduled-changes': async (ctx) => {

@@ -8,8 +8,10 @@
 //      └──────cancel──────▶ cancelled ◀──cancel (now, or at the end of the term)
 //
 // Plan changes keep the status: applied now, or scheduled for a later date (the next cycle by
-// default for a downgrade). A cancellation at the end of the term is scheduled too. Scheduled
-// changes fall due through `apply-due`, which the cron job sends.
+// default for a downgrade). A cancellation at the end of the term is scheduled too. A reprice (a
+// new version of its plan that the catalog applies to existing subscribers) is scheduled for the
+// version's date, for a pending subscription too, and keeps the contract term. Scheduled changes
+// fall due through `apply-due`, which the cron job sends.
 import { type BillingCycle, later, nextCycleBoundary, termEnd, toTime } from './calendar.ts';
 import type { PlanDirection } from './pricing.ts';
 
@@ -33,6 +35,8 @@ export interface PlanTerms {
 export interface ScheduledChange extends PlanTerms {
   readonly direction: PlanDirection;
   readonly effectiveAt: string;
+  /** Present (true) when a reprice scheduled it: applying it keeps the contract term. */
+  readonly reprice?: true;
 }
 
 /** A subscription as the lifecycle sees it. Times are ISO 8601 strings. */
@@ -77,6 +81,18 @@ export type Command =
   | { readonly kind: 'resume'; readonly reason: SuspendReason }
   /** Absent `when`: at the end of the term, or now for a subscription never activated. */
   | { readonly kind: 'cancel'; readonly when?: CancelWhen }
+  /**
+   * A new version of the subscription's plan, which the catalog applies to existing subscribers
+   * from `effectiveAt`: scheduled for then (now when that has passed). Keeps the contract term.
+   */
+  | {
+      readonly kind: 'reprice';
+      /** The new version: the same plan, a later version. */
+      readonly to: PlanTerms;
+      /** From the two versions' prices (pricing.ts). */
+      readonly direction: PlanDirection;
+      readonly effectiveAt: string;
+    }
   /** Applies the scheduled change or cancellation that fell due first; the cron job sends it. */
   | { readonly kind: 'apply-due' };
 
@@ -136,7 +152,7 @@ export interface Refusal {
   readonly ok: false;
   readonly kind: 'conflict' | 'invalid' | 'nothing-due';
   readonly detail: string;
-  readonly field?: 'at' | 'planId' | 'when';
+  readonly field?: 'at' | 'planId' | 'when' | 'effectiveAt';
 }
 
 export type Outcome = Transition | Refusal;
@@ -186,6 +202,8 @@ export function apply(subscription: Subscription, command: Command, now: string)
       return resume(subscription, command.reason, now);
     case 'cancel':
       return cancel(subscription, command.when, now);
+    case 'reprice':
+      return reprice(subscription, command, now);
     case 'apply-due':
       return applyDue(subscription, now);
   }
@@ -217,7 +235,15 @@ export function invariantViolations(s: Subscription): string[] {
     ],
     [(s.status === 'cancelled') === (s.cancelledAt !== null), 'only a cancelled subscription has a cancellation date'],
     [s.cancelAt === null || running(s), 'only a running subscription is scheduled to cancel'],
-    [s.pendingChange === null || running(s), 'only a running subscription has a scheduled plan change'],
+    [s.pendingChange === null || s.status !== 'cancelled', 'a cancelled subscription has no scheduled plan change'],
+    [
+      s.pendingChange === null || s.status !== 'pending' || s.pendingChange.reprice === true,
+      'a pending subscription has no scheduled plan change but a reprice',
+    ],
+    [
+      s.pendingChange?.reprice !== true || s.pendingChange.planId === s.plan.planId,
+      'a scheduled reprice stays on the plan',
+    ],
     [
       s.pendingChange === null || !samePlan(s.pendingChange, s.plan),
       'a scheduled change leads to another plan version',
@@ -246,6 +272,7 @@ const VERBS: Readonly<Record<Exclude<CommandKind, 'apply-due'>, string>> = {
   suspend: 'suspend',
   resume: 'resume',
   cancel: 'cancel',
+  reprice: 'reprice',
 };
 
 /** "cannot resume subscription 7f…: it is cancelled" */
@@ -344,9 +371,17 @@ function changePlan(s: Subscription, command: Extract<Command, { kind: 'change-p
   return accept('change-plan', s, { ...s, pendingChange: { ...to, direction: command.direction, effectiveAt } }, event);
 }
 
-/** `s` on plan `to` from `effectiveAt`: a longer contract of the new plan extends the term. */
-function switchPlan(s: Subscription, to: PlanTerms, effectiveAt: string): Omit<Subscription, 'revision'> {
-  const extended = s.activatedAt === null ? null : termEnd(effectiveAt, to.contractMonths);
+/**
+ * `s` on plan `to` from `effectiveAt`: a longer contract of the new plan extends the term, unless
+ * the change is a reprice (the ISP's new version binds nobody to a new term).
+ */
+function switchPlan(
+  s: Subscription,
+  to: PlanTerms,
+  effectiveAt: string,
+  keepTerm = false,
+): Omit<Subscription, 'revision'> {
+  const extended = s.activatedAt === null || keepTerm ? null : termEnd(effectiveAt, to.contractMonths);
   const termEndsAt =
     extended === null ? s.termEndsAt : s.termEndsAt === null ? extended : later(s.termEndsAt, extended);
   return { ...s, plan: to, pendingChange: null, termEndsAt };
@@ -443,14 +478,65 @@ function cancelled(s: Subscription, command: CommandKind, when: CancelWhen, effe
 
 const isEarly = (s: Subscription, endsAt: string) => s.termEndsAt !== null && toTime(endsAt) < toTime(s.termEndsAt);
 
+function reprice(s: Subscription, command: Extract<Command, { kind: 'reprice' }>, now: string): Outcome {
+  const to = planTerms(command.to);
+  if (s.status === 'cancelled') return conflict(s, 'reprice');
+  if (to.planId !== s.plan.planId) {
+    return invalid('planId', `subscription ${s.id} is on plan ${s.plan.planId}, not ${to.planId}`);
+  }
+  if (Number.isNaN(toTime(command.effectiveAt))) return invalid('effectiveAt', 'must be an ISO 8601 date-time');
+  if (to.version <= s.plan.version) {
+    return conflict(s, 'reprice', `it is on version ${s.plan.version} of plan ${to.planId} already`);
+  }
+  // A version whose date has passed applies now: nobody is billed backwards.
+  const effectiveAt = later(new Date(command.effectiveAt).toISOString(), now);
+  if (s.cancelAt !== null && toTime(s.cancelAt) <= toTime(effectiveAt)) {
+    return conflict(s, 'reprice', `it is scheduled to cancel on ${s.cancelAt}, before version ${to.version} applies`);
+  }
+  const pending = s.pendingChange;
+  if (pending !== null) {
+    if (pending.planId !== to.planId) {
+      return conflict(s, 'reprice', `it is scheduled to move to plan ${pending.planId} on ${pending.effectiveAt}`);
+    }
+    if (pending.version >= to.version) {
+      return conflict(s, 'reprice', `it is scheduled to move to version ${pending.version} on ${pending.effectiveAt}`);
+    }
+    // One change waits at a time: an earlier one is not skipped over (a later one is replaced).
+    if (toTime(pending.effectiveAt) < toTime(effectiveAt)) {
+      return conflict(
+        s,
+        'reprice',
+        `its move to version ${pending.version} on ${pending.effectiveAt} comes first; version ${to.version} waits for it`,
+      );
+    }
+  }
+  const scheduled = toTime(effectiveAt) > toTime(now);
+  const event = {
+    name: 'subscription.plan-changed',
+    from: planTerms(s.plan),
+    to,
+    direction: command.direction,
+    scheduled,
+    effectiveAt,
+  } as const;
+  if (!scheduled) return accept('reprice', s, switchPlan(s, to, effectiveAt, true), event);
+  return accept(
+    'reprice',
+    s,
+    { ...s, pendingChange: { ...to, direction: command.direction, effectiveAt, reprice: true } },
+    event,
+  );
+}
+
 function applyDue(s: Subscription, now: string): Outcome {
   const nothing: Refusal = { ok: false, kind: 'nothing-due', detail: `subscription ${s.id} has nothing due at ${now}` };
-  if (!running(s)) return nothing;
+  // A pending subscription's only schedule is a reprice.
+  if (s.status === 'cancelled') return nothing;
   const change = s.pendingChange && toTime(s.pendingChange.effectiveAt) <= toTime(now) ? s.pendingChange : null;
   const cancelAt = s.cancelAt !== null && toTime(s.cancelAt) <= toTime(now) ? s.cancelAt : null;
   // A scheduled change always falls before a scheduled cancellation (cancel drops later ones).
   if (change) {
-    return accept('apply-due', s, switchPlan(s, planTerms(change), change.effectiveAt), {
+    return accept('apply-due', s, switchPlan(s, planTerms(change), change.effectiveAt, change.reprice === true), {
       name: 'subscription.plan-changed',
       from: planTerms(s.plan),
       to: planTerms(change),

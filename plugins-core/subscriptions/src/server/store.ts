@@ -31,6 +31,7 @@ export interface SubscriptionRow {
   readonly pending_contract_months: number | null;
   readonly pending_direction: PlanDirection | null;
   readonly pending_effective_at: string | null;
+  readonly pending_reprice: boolean;
   readonly cancel_at: string | null;
   readonly cancelled_at: string | null;
 }
@@ -41,12 +42,14 @@ export type Actor =
   | { readonly kind: 'api-key'; readonly keyId: string }
   | { readonly kind: 'operator' }
   /** A scheduled change or cancellation that fell due. */
-  | { readonly kind: 'schedule' };
+  | { readonly kind: 'schedule' }
+  /** An event another plugin published (catalog.plan-version-scheduled: a reprice). */
+  | { readonly kind: 'event'; readonly eventName: string; readonly eventId: string };
 
 const COLUMNS = `id, customer_id, status, plan_id, plan_version, billing_cycle, contract_months, revision,
   created_at, updated_at, activated_at, term_ends_at, suspended_reason, suspended_at, suspended_note,
   pending_plan_id, pending_plan_version, pending_billing_cycle, pending_contract_months, pending_direction,
-  pending_effective_at, cancel_at, cancelled_at`;
+  pending_effective_at, pending_reprice, cancel_at, cancelled_at`;
 
 const iso = (value: string | null) => (value === null ? null : new Date(value).toISOString());
 const isoOf = (value: string) => new Date(value).toISOString();
@@ -67,6 +70,7 @@ export function toSubscription(row: SubscriptionRow): Subscription {
           contractMonths: row.pending_contract_months,
           direction: row.pending_direction,
           effectiveAt: isoOf(row.pending_effective_at),
+          ...(row.pending_reprice && { reprice: true as const }),
         }
       : null;
   return {
@@ -156,6 +160,7 @@ export async function storeTransition(
     next.pendingChange?.effectiveAt ?? null,
     next.cancelAt,
     next.cancelledAt,
+    next.pendingChange?.reprice === true,
   ];
   const write: SqlStatement =
     previous === null
@@ -163,10 +168,10 @@ export async function storeTransition(
           sql: `insert into subscriptions (status, plan_id, plan_version, billing_cycle, contract_months, revision,
                   updated_at, activated_at, term_ends_at, suspended_reason, suspended_at, suspended_note,
                   pending_plan_id, pending_plan_version, pending_billing_cycle, pending_contract_months,
-                  pending_direction, pending_effective_at, cancel_at, cancelled_at,
+                  pending_direction, pending_effective_at, cancel_at, cancelled_at, pending_reprice,
                   id, tenant_id, customer_id, created_at)
                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-                  $21, $22, $23, $24)
+                  $21, $22, $23, $24, $25)
                 returning ${COLUMNS}`,
           params: [...state, next.id, ctx.tenantId, next.accountId, next.createdAt],
         }
@@ -175,8 +180,9 @@ export async function storeTransition(
                   contract_months = $5, revision = $6, updated_at = $7, activated_at = $8, term_ends_at = $9,
                   suspended_reason = $10, suspended_at = $11, suspended_note = $12, pending_plan_id = $13,
                   pending_plan_version = $14, pending_billing_cycle = $15, pending_contract_months = $16,
-                  pending_direction = $17, pending_effective_at = $18, cancel_at = $19, cancelled_at = $20
-                where id = $21 and revision = $22
+                  pending_direction = $17, pending_effective_at = $18, cancel_at = $19, cancelled_at = $20,
+                  pending_reprice = $21
+                where id = $22 and revision = $23
                 returning ${COLUMNS}`,
           params: [...state, next.id, previous.revision],
         };
@@ -331,9 +337,33 @@ export async function listHistory(
 export function dueSubscriptions(ctx: PluginContext, now: string, limit: number): Promise<SubscriptionRow[]> {
   return ctx.db.query<SubscriptionRow>(
     `select ${COLUMNS} from subscriptions
-      where status in ('active', 'suspended') and (pending_effective_at <= $1 or cancel_at <= $1)
+      where status <> 'cancelled' and (pending_effective_at <= $1 or cancel_at <= $1)
       order by least(pending_effective_at, cancel_at), id
       limit $2`,
     [now, limit],
+  );
+}
+
+/**
+ * A page of the subscriptions of plan `planId` (any version) that are not cancelled and were
+ * never repriced to its version `version`, by id after `afterId`: those a reprice may reach.
+ */
+export function repriceCandidates(
+  ctx: PluginContext,
+  planId: string,
+  version: number,
+  afterId: string | null,
+  limit: number,
+): Promise<SubscriptionRow[]> {
+  return ctx.db.query<SubscriptionRow>(
+    `select ${COLUMNS} from subscriptions s
+      where plan_id = $1 and status <> 'cancelled' and ($2::uuid is null or id > $2::uuid)
+        and not exists (
+          select 1 from subscription_history h
+           where h.subscription_id = s.id and h.command = 'reprice'
+             and h.payload -> 'to' ->> 'id' = $1::text and (h.payload -> 'to' ->> 'version')::int = $3)
+      order by id
+      limit $4`,
+    [planId, afterId, version, limit],
   );
 }
