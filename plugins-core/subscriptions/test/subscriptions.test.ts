@@ -66,7 +66,8 @@ const inEvents = (plan: PlanVersion) => ({
   payment: plan.payment,
   taxClass: plan.taxClass,
   contractMonths: plan.contractMonths,
-  earlyTerminationFee: plan.earlyTerminationFee.EUR ?? null,
+  // The catalog answers the fee by currency.
+  earlyTerminationFee: (plan.earlyTerminationFee as Readonly<Record<string, string>>).EUR ?? null,
   internet: plan.internet ?? null,
 });
 

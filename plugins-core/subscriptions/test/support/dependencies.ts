@@ -4,22 +4,15 @@
 // working on this plugin alone.)
 import type { Testbed } from '@dotmac/sdk/testing';
 import { expect } from 'vitest';
+import type { Account, PlanVersion } from '../../src/server/accounts-and-plans.ts';
+
+export type { Account, PlanVersion };
 
 /** The folders given to the testbed's `with`, in activation order. */
 export const DEPENDENCIES = [
   new URL('../../../customers/', import.meta.url),
   new URL('../../../catalog/', import.meta.url),
 ];
-
-/** dotmac.customers.getAccount's answer. */
-export interface Account {
-  readonly id: string;
-  readonly number: string;
-  readonly name: string;
-  readonly status: 'lead' | 'active' | 'suspended' | 'terminated';
-  readonly currency: string;
-  readonly payerId: string;
-}
 
 /** What a plan is published with (dotmac.catalog's POST /plans body, in part). */
 export interface NewPlan {
@@ -35,23 +28,6 @@ export interface NewPlan {
   /** By currency; {} or absent for none. */
   readonly earlyTerminationFee?: Readonly<Record<string, string>>;
   readonly internet?: { readonly downloadKbps: number; readonly uploadKbps: number };
-}
-
-/** dotmac.catalog.getPlanVersion's answer (the part these tests read). */
-export interface PlanVersion {
-  readonly planId: string;
-  readonly version: number;
-  readonly code: string;
-  readonly name: string;
-  readonly kind: string;
-  readonly visible: boolean;
-  readonly prices: Readonly<Record<string, string>>;
-  readonly billingCycle: NewPlan['billingCycle'];
-  readonly payment: NewPlan['payment'];
-  readonly taxClass: string;
-  readonly contractMonths: number;
-  readonly earlyTerminationFee: Readonly<Record<string, string>>;
-  readonly internet?: Readonly<Record<string, unknown>>;
 }
 
 /** Plans the tests sell, cheapest per month first. */
