@@ -10,7 +10,7 @@ import type { ApiKeys } from './api-keys.ts';
 import type { Principal, TenantPortal } from './principal.ts';
 import type { Roles } from './rbac.ts';
 import type { RefreshTokens } from './refresh-tokens.ts';
-import { inactiveTenantError, type TenantRecord, type Tenants } from './tenants.ts';
+import { inactiveTenantError, normalizeHostname, type TenantRecord, type Tenants } from './tenants.ts';
 
 /** The prefix of API keys, which tells them from access tokens. */
 export const API_KEY_PREFIX = 'dmk_';
@@ -101,10 +101,7 @@ export function createAuthenticator(deps: AuthenticatorDependencies): Authentica
   };
 }
 
-/** The request's host name, lowercased, without port (IPv6 literals keep their brackets). */
+/** The request's host name, as tenants' hostnames are kept (lowercase, no port or trailing dot). */
 export function hostnameOf(c: Context): string | undefined {
-  const host = c.req.header('host') ?? new URL(c.req.url).host;
-  if (!host) return undefined;
-  const match = /^(\[[^\]]+\]|[^:]+)(:\d+)?$/.exec(host.trim().toLowerCase());
-  return match?.[1];
+  return normalizeHostname(c.req.header('host') ?? new URL(c.req.url).host) || undefined;
 }

@@ -500,10 +500,10 @@ export function inactiveTenantError(standing: TenantStanding): ForbiddenError | 
 
 /** The lowercase hostname of a Host header value, without port or trailing dot. */
 export function normalizeHostname(host: string): string {
-  let name = host.trim().toLowerCase();
-  if (name.startsWith('[')) return name; // an IPv6 literal is never a tenant hostname
-  name = name.replace(/:\d*$/, '').replace(/\.$/, '');
-  return name;
+  const name = host.trim().toLowerCase();
+  // An IPv6 literal keeps its brackets (and is never a tenant's hostname); its port goes.
+  if (name.startsWith('[')) return name.replace(/^(\[[^\]]*\]).*$/, '$1');
+  return name.replace(/:\d*$/, '').replace(/\.$/, '');
 }
 
 /** The audit row of a change to tenant `tenantId`, with the state before and after. */
