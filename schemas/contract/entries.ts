@@ -88,6 +88,22 @@ export interface RouteProblem {
 export const PROBLEM_KEY = '$problem';
 
 /**
+ * A route's file answer, for a response the manifest declares with a `contentType` (a PDF, a
+ * CSV): the body as base64 (binary) or as text, and the file name the client saves it as.
+ */
+export interface FileAnswer {
+  /** File name for Content-Disposition: letters, digits, `.`, `-`, `_` (invoice-INV-0042.pdf). */
+  readonly filename: string;
+  /** The bytes, base64-encoded (one of base64 and text). */
+  readonly base64?: string;
+  /** The body as UTF-8 text (one of base64 and text). */
+  readonly text?: string;
+}
+
+/** What a file name in a FileAnswer may hold. */
+export const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+
+/**
  * Who called a plugin route, as the host tells the plugin (never a credential): a tenant's user
  * (with the portal, what a customer/reseller/technician login acts as, and their permissions),
  * an API key, the platform operator, or nobody (a public route).

@@ -211,6 +211,10 @@ description: string
  * JSON Schema of the JSON response body, inline or a relative .json file; responses are validated against it.
  */
 schema?: (JsonSchema | SchemaFile)
+/**
+ * The response is a file of this media type (application/pdf, text/csv) instead of JSON: the handler answers the SDK's file(...) ({ filename, base64 } or { filename, text }), which the kernel sends as the body with this Content-Type and a Content-Disposition naming the file. Not with schema.
+ */
+contentType?: string
 }
 }
 /**

@@ -43,12 +43,15 @@ export {
 export {
   Entry,
   type EventOutcome,
+  FILE_NAME,
+  type FileAnswer,
   HTTP_METHODS,
   type HttpMethod,
   type ParsedEntry,
   PROBLEM_KEY,
   parseEntry,
   parseRouteKey,
+  type RouteCaller,
   type RouteKey,
   type RouteProblem,
 } from './entries.ts';

@@ -76,7 +76,7 @@ export interface TestbedOptions {
   readonly settings?: Readonly<Record<string, string>>;
 }
 
-/** An HTTP answer: status and body (parsed JSON, problem+json included; text otherwise; null when empty). */
+/** An HTTP answer: status and body (parsed JSON, problem+json included; text for text/*; bytes (Uint8Array) for other files; null when empty). */
 export interface TestResponse<Body = unknown> {
   readonly status: number;
   readonly headers: Headers;
@@ -491,12 +491,20 @@ class RunningTestbed implements Testbed {
       },
       ...(body !== undefined && { body: JSON.stringify(body) }),
     });
+    const type = response.headers.get('content-type') ?? '';
+    // A file that is not text (a PDF) stays bytes.
+    if (type !== '' && !/json|^text\//.test(type)) {
+      return {
+        status: response.status,
+        headers: response.headers,
+        body: new Uint8Array(await response.arrayBuffer()) as Body,
+      };
+    }
     const text = await response.text();
-    const json = /json/.test(response.headers.get('content-type') ?? '');
     return {
       status: response.status,
       headers: response.headers,
-      body: (text === '' ? null : json ? JSON.parse(text) : text) as Body,
+      body: (text === '' ? null : /json/.test(type) ? JSON.parse(text) : text) as Body,
     };
   }
 }

@@ -45,7 +45,9 @@ export interface RouteDefinition<B = unknown, Q = Record<string, unknown>, P = R
     readonly params?: JsonSchema;
   };
   /** Documented responses by status; errors are problem+json and need not be listed. */
-  readonly responses: Readonly<Record<number, { readonly description: string; readonly schema?: JsonSchema }>>;
+  readonly responses: Readonly<
+    Record<number, { readonly description: string; readonly schema?: JsonSchema; readonly contentType?: string }>
+  >;
   readonly handler: (input: RouteInput<B, Q, P>) => Promise<Response> | Response;
 }
 
@@ -105,9 +107,14 @@ export class HttpRoutes {
       const parameters = [...pathParameters(d.request?.params, path), ...queryParameters(d.request?.query)];
       const responses: Record<string, unknown> = {};
       for (const [status, r] of Object.entries(d.responses)) {
-        responses[status] = r.schema
-          ? { description: r.description, content: { 'application/json': { schema: stripIds(r.schema) } } }
-          : { description: r.description };
+        responses[status] = r.contentType
+          ? {
+              description: r.description,
+              content: { [r.contentType]: { schema: { type: 'string', format: 'binary' } } },
+            }
+          : r.schema
+            ? { description: r.description, content: { 'application/json': { schema: stripIds(r.schema) } } }
+            : { description: r.description };
       }
       responses.default = {
         description: 'An error, as RFC 9457 problem details.',

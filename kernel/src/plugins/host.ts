@@ -4,7 +4,14 @@
 // request, event and job.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Entry, type EventOutcome, type RouteCaller, type RouteKey } from '@dotmac/schemas/contract/entries';
+import {
+  Entry,
+  type EventOutcome,
+  FILE_NAME,
+  type FileAnswer,
+  type RouteCaller,
+  type RouteKey,
+} from '@dotmac/schemas/contract/entries';
 import type { Clock } from '../clock.ts';
 import type { Database } from '../db/database.ts';
 import { DotmacError, NotFoundError, ValidationError } from '../errors.ts';
@@ -290,6 +297,7 @@ function mountRoutes(
       .filter((s) => s >= 200 && s < 300)
       .sort((a, b) => a - b)[0];
     const okSchema = ok === undefined ? undefined : (route.responses[String(ok)]?.schema as JsonSchema | undefined);
+    const fileType = ok === undefined ? undefined : route.responses[String(ok)]?.contentType;
     const validateAnswer = okSchema ? compileSchema(okSchema) : undefined;
     routes.add(
       defineRoute<unknown, Record<string, unknown>, Record<string, string>>({
@@ -306,7 +314,11 @@ function mountRoutes(
         responses: Object.fromEntries(
           Object.entries(route.responses).map(([status, r]) => [
             Number(status),
-            { description: r.description, schema: r.schema as JsonSchema | undefined },
+            {
+              description: r.description,
+              schema: r.schema as JsonSchema | undefined,
+              ...(r.contentType ? { contentType: r.contentType } : {}),
+            },
           ]),
         ),
         handler: async ({ c, body, query, params, principal, tenantId: requestTenant }) => {
@@ -328,6 +340,22 @@ function mountRoutes(
           );
           const problem = routeProblem(answer);
           if (problem) throw new PluginRouteProblem(manifest.id, problem);
+          if (fileType) {
+            const file = fileBody(answer);
+            if (typeof file === 'string') {
+              throw new PluginResponseError(
+                `plugin ${manifest.id}@${manifest.version} answered ${route.method} ${route.path}, a ${fileType} file, with ${file}`,
+              );
+            }
+            return new Response(file.body, {
+              status: ok ?? 200,
+              headers: {
+                'content-type': fileType.startsWith('text/') ? `${fileType}; charset=utf-8` : fileType,
+                'content-disposition': `attachment; filename="${file.filename}"`,
+                'x-content-type-options': 'nosniff',
+              },
+            });
+          }
           // Validated out as well as in: a plugin cannot answer what its manifest does not promise.
           if (validateAnswer && !validateAnswer(answer ?? null)) {
             throw new PluginResponseError(
@@ -344,6 +372,23 @@ function mountRoutes(
       }),
     );
   }
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** The body and name of a route's file answer (FileAnswer), or what is wrong with it. */
+function fileBody(answer: unknown): { body: Uint8Array | string; filename: string } | string {
+  if (answer === null || typeof answer !== 'object') return 'no file (the answer is not a FileAnswer object)';
+  const { filename, base64, text } = answer as Partial<FileAnswer>;
+  if (typeof filename !== 'string' || !FILE_NAME.test(filename)) {
+    return 'a file name that is not letters, digits, ".", "-" and "_"';
+  }
+  if (typeof base64 === 'string' && text === undefined) {
+    if (base64.length % 4 !== 0 || !BASE64.test(base64)) return 'a base64 body that is not base64';
+    return { body: Buffer.from(base64, 'base64'), filename };
+  }
+  if (typeof text === 'string' && base64 === undefined) return { body: text, filename };
+  return 'neither a base64 nor a text body (exactly one is needed)';
 }
 
 /** The tenant a request is for, which plugin routes and the UI manifest need. */
