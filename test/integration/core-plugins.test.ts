@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify, stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bootTestKernel, createTenant, type TestKernel } from '../support/kernel.ts';
-import { createPluginRoot, operatorClient } from '../support/plugins.ts';
+import { operatorClient } from '../support/plugins.ts';
 import { TEST_DATABASE_URL } from '../support/services.ts';
 
 const REPOSITORY = fileURLToPath(new URL('../../', import.meta.url));
@@ -35,7 +35,7 @@ async function pluginTests(dir: string, env: Record<string, string>): Promise<{ 
 
 describe('each core plugin’s own tests, through dotmac-plugin test', () => {
   test('there are core plugins with tests', () => {
-    expect(withTests).toEqual(expect.arrayContaining(['customers', 'catalog', 'subscriptions']));
+    expect(withTests).toEqual(expect.arrayContaining(['customers', 'catalog', 'subscriptions', 'billing']));
   });
 
   test.each(withTests)(
@@ -54,25 +54,12 @@ describe('each core plugin’s own tests, through dotmac-plugin test', () => {
 
 describe('core plugins loaded together', () => {
   const ADMIN_TOKEN = 'core-plugins-admin-token';
-  const extra = createPluginRoot();
   let t: TestKernel;
   let op: ReturnType<typeof operatorClient>;
   let tenant: string;
 
   beforeAll(async () => {
-    // Billing is a later issue; a plugin that depends on subscriptions stands in for it.
-    extra.write(
-      'billing',
-      {
-        id: 'dotmac.billing',
-        version: '0.1.0',
-        name: 'Billing',
-        description: 'Depends on subscriptions.',
-        dependencies: { 'dotmac.subscriptions': '^0.1.0' },
-      },
-      'dotmac.register({})',
-    );
-    t = await bootTestKernel({ env: { ADMIN_TOKEN }, pluginRoots: [CORE, extra.dir] });
+    t = await bootTestKernel({ env: { ADMIN_TOKEN }, pluginRoots: [CORE] });
     await t.kernel.start();
     op = operatorClient(t.kernel.url as string, ADMIN_TOKEN);
     tenant = await createTenant(t.kernel.db, 'core-isp');
@@ -80,7 +67,6 @@ describe('core plugins loaded together', () => {
 
   afterAll(async () => {
     await t?.dispose();
-    extra.remove();
   });
 
   test('switching subscriptions off while billing depends on it is refused, naming billing', async () => {
@@ -99,7 +85,7 @@ describe('core plugins loaded together', () => {
     const doc = (await (await fetch(`${t.kernel.url}/openapi.json`)).json()) as {
       paths: Record<string, Record<string, { 'x-permission'?: string }>>;
     };
-    for (const id of ['dotmac.customers', 'dotmac.catalog', 'dotmac.subscriptions']) {
+    for (const id of ['dotmac.customers', 'dotmac.catalog', 'dotmac.subscriptions', 'dotmac.billing']) {
       const routes = Object.entries(doc.paths).filter(([path]) => path.startsWith(`/api/v1/p/${id}/`));
       expect(routes.length, id).toBeGreaterThan(2);
       for (const [path, methods] of routes) {
