@@ -377,7 +377,7 @@ function mountRoutes(
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** The body and name of a route's file answer (FileAnswer), or what is wrong with it. */
-function fileBody(answer: unknown): { body: Uint8Array | string; filename: string } | string {
+function fileBody(answer: unknown): { body: ArrayBuffer | string; filename: string } | string {
   if (answer === null || typeof answer !== 'object') return 'no file (the answer is not a FileAnswer object)';
   const { filename, base64, text } = answer as Partial<FileAnswer>;
   if (typeof filename !== 'string' || !FILE_NAME.test(filename)) {
@@ -385,7 +385,8 @@ function fileBody(answer: unknown): { body: Uint8Array | string; filename: strin
   }
   if (typeof base64 === 'string' && text === undefined) {
     if (base64.length % 4 !== 0 || !BASE64.test(base64)) return 'a base64 body that is not base64';
-    return { body: Buffer.from(base64, 'base64'), filename };
+    const bytes = Buffer.from(base64, 'base64');
+    return { body: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, filename };
   }
   if (typeof text === 'string' && base64 === undefined) return { body: text, filename };
   return 'neither a base64 nor a text body (exactly one is needed)';

@@ -4,6 +4,7 @@
 // repeated for the same day invoices nothing more.
 import { createTestbed, type Testbed } from '@dotmac/sdk/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { pagesOf } from './support/pdf.ts';
 import {
   type Account,
   accountOf,
@@ -307,7 +308,7 @@ describe('payments, credit and the ledger', () => {
     expect(pdf.status).toBe(200);
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
     expect(pdf.headers.get('content-disposition')).toContain('invoice-INV-000001.pdf');
-    const text = await pdfText(pdf.body);
+    const text = (await pagesOf(pdf.body)).join('\n');
     expect(text).toContain('INV-000001');
     expect(text).toContain('32.18');
     expect(text).toContain('Sierra Wireless Internet');
@@ -326,14 +327,50 @@ describe('payments, credit and the ledger', () => {
   });
 });
 
-/** The text of a PDF, read back with pdf.js. */
-async function pdfText(bytes: Uint8Array): Promise<string> {
-  const { getDocument } = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  const doc = await getDocument({ data: bytes, useSystemFonts: false, disableFontFace: true }).promise;
-  let text = '';
-  for (let p = 1; p <= doc.numPages; p++) {
-    const content = await (await doc.getPage(p)).getTextContent();
-    text += `${content.items.map((i) => ('str' in i ? i.str : '')).join(' ')}\n`;
-  }
-  return text;
-}
+describe('prepaid wallets', () => {
+  test('a wallet whose credit does not cover the invoice asks for suspension; the top-up that pays it asks for the service back', async () => {
+    bed.clock.set('2026-03-01T09:00:00.000Z');
+    const isp = await californianIsp();
+    const { tenant } = isp;
+    const accountId = await openAccount(bed, tenant, 'USD', 'Katherine Johnson');
+    const ordered = await bed.request<{ id: string }>(
+      tenant,
+      'POST /subscriptions',
+      { accountId, planId: isp.planId },
+      { plugin: 'dotmac.subscriptions' },
+    );
+    const { id: subscriptionId } = expectStatus(ordered, 201);
+    await bed.settle();
+    expectStatus(await bed.request(tenant, `PATCH /accounts/${accountId}`, { prepaidWallet: true }), 200);
+    // A top-up with nothing to pay becomes credit.
+    const topUp = expectStatus(
+      await bed.request<{ unallocated: string }>(tenant, 'POST /payments', {
+        idempotencyKey: newKey(),
+        accountId,
+        amount: '10.00',
+        method: 'mobile-money',
+      }),
+      201,
+    );
+    expect(topUp.unallocated).toBe('10.00');
+    await subscriptionCommand(bed, tenant, subscriptionId, 'activate', {});
+    await runBilling(bed, tenant, '2026-03-01');
+    // 32.18 invoiced, 10.00 of credit applied: 22.18 not covered.
+    const [invoice] = await invoicesOf(bed, tenant, accountId);
+    expect([invoice?.total, invoice?.amountDue]).toEqual(['32.18', '22.18']);
+    const suspensions = await bed.events({ tenant, name: 'service.suspension-requested' });
+    expect(suspensions.map((e) => e.payload.subscriptionIds)).toEqual([[subscriptionId]]);
+    expectStatus(
+      await bed.request(tenant, 'POST /payments', {
+        idempotencyKey: newKey(),
+        accountId,
+        amount: '25.00',
+        method: 'mobile-money',
+      }),
+      201,
+    );
+    const restores = await bed.events({ tenant, name: 'service.restore-requested' });
+    expect(restores.map((e) => e.payload.subscriptionIds)).toEqual([[subscriptionId]]);
+    expect((await accountOf(bed, tenant, accountId)).credit).toBe('2.82');
+  });
+});

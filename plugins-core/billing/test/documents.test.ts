@@ -1,8 +1,6 @@
 // Billing documents: the PDFs are read back with pdf.js, as a customer's reader would; the CSV
 // exports are read as a spreadsheet would.
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import { getDocument, OPS, type PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { OPS } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { describe, expect, test } from 'vitest';
 import { invoicesCsv, paymentsCsv } from '../src/server/documents/csv.ts';
 import {
@@ -12,6 +10,7 @@ import {
   type StatementDocument,
   statementPdf,
 } from '../src/server/documents/pdf.ts';
+import { pagesOf, readPdf } from './support/pdf.ts';
 
 /** A 2 × 2 red PNG. */
 const PNG_2X2 = 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEUlEQVR4nGP4z8DwnwGMgRQAH+4D/dJQfRoAAAAASUVORK5CYII=';
@@ -99,37 +98,6 @@ const statement: StatementDocument = {
   ],
   closingBalance: '22962.50',
 };
-
-/** Where pdf.js finds the metrics of the standard fonts (it warns on every page without them). */
-const STANDARD_FONTS = `${dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'))}/standard_fonts/`;
-
-/** Reads a base64 PDF with pdf.js, hands it to `read`, and closes it. */
-async function readPdf<T>(base64: string, read: (pdf: PDFDocumentProxy) => Promise<T>): Promise<T> {
-  const data = new Uint8Array(Buffer.from(base64, 'base64'));
-  const pdf = await getDocument({
-    data,
-    useSystemFonts: false,
-    disableFontFace: true,
-    standardFontDataUrl: STANDARD_FONTS,
-  }).promise;
-  try {
-    return await read(pdf);
-  } finally {
-    await pdf.destroy();
-  }
-}
-
-/** The text of each page, one line per text item. */
-function pagesOf(base64: string): Promise<string[]> {
-  return readPdf(base64, async (pdf) => {
-    const pages: string[] = [];
-    for (let i = 1; i <= pdf.numPages; i++) {
-      const content = await (await pdf.getPage(i)).getTextContent();
-      pages.push(content.items.map((item) => ('str' in item ? item.str : '')).join('\n'));
-    }
-    return pages;
-  });
-}
 
 /** How many images page `page` paints. */
 function imagesOn(base64: string, page: number): Promise<number> {

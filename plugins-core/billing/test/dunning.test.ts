@@ -15,14 +15,19 @@ beforeAll(async () => {
 afterAll(() => bed?.close());
 
 /** A tenant with `dunning` (absent: the default ladder), an account, and an invoice of 100.00 due in 14 days. */
-async function overdueInvoice(dunning?: Record<string, unknown>): Promise<{ tenant: string; accountId: string; invoice: Invoice }> {
+async function overdueInvoice(
+  dunning?: Record<string, unknown>,
+): Promise<{ tenant: string; accountId: string; invoice: Invoice }> {
   bed.clock.set(START);
   const tenant = await bed.tenant();
   await bed.setConfig(tenant, { paymentTermsDays: 14, ...(dunning && { dunning }) });
   const accountId = await openAccount(bed, tenant, 'KES', 'Wanjiru Kamau');
   expectStatus(await bed.request(tenant, `PATCH /accounts/${accountId}`, {}), 200);
   const draft = expectStatus(
-    await bed.request<Invoice>(tenant, 'POST /invoices', { accountId, lines: [{ description: 'Installation', unitPrice: '100.00' }] }),
+    await bed.request<Invoice>(tenant, 'POST /invoices', {
+      accountId,
+      lines: [{ description: 'Installation', unitPrice: '100.00' }],
+    }),
     201,
   );
   const invoice = expectStatus(await bed.request<Invoice>(tenant, `POST /invoices/${draft.id}/issue`), 200);
@@ -31,7 +36,13 @@ async function overdueInvoice(dunning?: Record<string, unknown>): Promise<{ tena
 
 /** Each dunning event of the tenant, in order, as [day after the due date, name, step]. */
 async function ladder(tenant: string, dueAt: string): Promise<[number, string, string | null][]> {
-  const names = ['invoice.overdue', 'dunning.step', 'service.suspension-requested', 'service.restore-requested', 'service.termination-requested'];
+  const names = [
+    'invoice.overdue',
+    'dunning.step',
+    'service.suspension-requested',
+    'service.restore-requested',
+    'service.termination-requested',
+  ];
   const events = (await bed.events({ tenant })).filter((e) => names.includes(e.name));
   return events.map((e) => [
     Math.floor((Date.parse(e.occurredAt) - Date.parse(dueAt)) / DAY),
@@ -41,7 +52,12 @@ async function ladder(tenant: string, dueAt: string): Promise<[number, string, s
 }
 
 /** Runs the dunning job once a day, an hour after the due time, for `days` days; `onDay` acts first. */
-async function simulate(tenant: string, dueAt: string, days: number, onDay?: (day: number) => Promise<void>): Promise<void> {
+async function simulate(
+  tenant: string,
+  dueAt: string,
+  days: number,
+  onDay?: (day: number) => Promise<void>,
+): Promise<void> {
   for (let day = 1; day <= days; day++) {
     bed.clock.set(new Date(Date.parse(dueAt) + day * DAY + 3_600_000));
     await onDay?.(day);
@@ -78,7 +94,12 @@ test('a payment on day 10 stops the ladder and asks for the suspended service ba
   });
   await simulate(tenant, invoice.dueAt as string, 90, async (day) => {
     if (day !== 10) return;
-    const paid = await bed.request(tenant, 'POST /payments', { idempotencyKey: newKey(), accountId, amount: '100.00', method: 'mobile-money' });
+    const paid = await bed.request(tenant, 'POST /payments', {
+      idempotencyKey: newKey(),
+      accountId,
+      amount: '100.00',
+      method: 'mobile-money',
+    });
     expectStatus(paid, 201);
   });
   expect(await ladder(tenant, invoice.dueAt as string)).toEqual([
@@ -94,7 +115,15 @@ test('a payment before any suspension stops the ladder and restores nothing', as
   const { tenant, accountId, invoice } = await overdueInvoice();
   await simulate(tenant, invoice.dueAt as string, 30, async (day) => {
     if (day === 10) {
-      expectStatus(await bed.request(tenant, 'POST /payments', { idempotencyKey: newKey(), accountId, amount: '100.00', method: 'cash' }), 201);
+      expectStatus(
+        await bed.request(tenant, 'POST /payments', {
+          idempotencyKey: newKey(),
+          accountId,
+          amount: '100.00',
+          method: 'cash',
+        }),
+        201,
+      );
     }
   });
   expect(await ladder(tenant, invoice.dueAt as string)).toEqual([
@@ -109,7 +138,9 @@ test('a promise to pay holds the ladder back until it lapses, and an excluded cu
   const dueAt = Date.parse(invoice.dueAt as string);
   bed.clock.set(new Date(dueAt + 3_600_000));
   expectStatus(
-    await bed.request(tenant, `POST /invoices/${invoice.id}/promise-to-pay`, { until: new Date(dueAt + 10 * DAY).toISOString() }),
+    await bed.request(tenant, `POST /invoices/${invoice.id}/promise-to-pay`, {
+      until: new Date(dueAt + 10 * DAY).toISOString(),
+    }),
     200,
   );
   await simulate(tenant, invoice.dueAt as string, 12);

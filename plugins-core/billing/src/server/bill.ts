@@ -26,6 +26,8 @@ export interface PayerAccount {
   readonly taxExemption: string | null;
   /** Unallocated customer credit, a decimal string. */
   readonly credit: string;
+  /** Prepaid wallet: its services run while its credit covers their invoices. */
+  readonly prepaidWallet: boolean;
 }
 
 export interface PayerService {

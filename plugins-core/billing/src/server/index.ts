@@ -27,7 +27,7 @@ const nowOf = async (ctx: PluginContext) => (await ctx.clock.now()).toISOString(
 async function readAccount(ctx: PluginContext, id: string) {
   const [row] = await ctx.db.query<Record<string, unknown>>(
     `select id::text, number, name, reseller_id, currency, billing_day, tax_country, tax_region, tax_exemption,
-            dunning_excluded, credit::text,
+            dunning_excluded, prepaid_wallet, credit::text,
             (select coalesce(sum(total - amount_paid), 0) from invoices
               where customer_id = accounts.id::text and kind = 'invoice' and status in ('issued', 'partially-paid'))::text as open
        from accounts where id = $1`,
@@ -49,6 +49,7 @@ async function readAccount(ctx: PluginContext, id: string) {
       : null,
     taxExemption: row.tax_exemption ?? null,
     dunningExcluded: row.dunning_excluded,
+    prepaidWallet: row.prepaid_wallet,
     openInvoices: fmt(row.open as string),
     credit: fmt(row.credit as string),
     // What the customer owes (negative: in credit), from the ledger; it equals open invoices less credit.
@@ -62,6 +63,7 @@ interface ProfileBody {
   readonly taxExemption?: string | null;
   readonly dunningExcluded?: boolean;
   readonly resellerId?: string | null;
+  readonly prepaidWallet?: boolean;
 }
 
 async function updateProfile(ctx: PluginContext, id: string, body: ProfileBody) {
@@ -81,6 +83,7 @@ async function updateProfile(ctx: PluginContext, id: string, body: ProfileBody) 
   if (body.taxExemption !== undefined) set('tax_exemption', body.taxExemption);
   if (body.dunningExcluded !== undefined) set('dunning_excluded', body.dunningExcluded);
   if (body.resellerId !== undefined) set('reseller_id', body.resellerId);
+  if (body.prepaidWallet !== undefined) set('prepaid_wallet', body.prepaidWallet);
   if (sets.length > 0)
     await ctx.db.query(`update accounts set ${sets.join(', ')}, updated_at = $2 where id = $1`, params);
   return readAccount(ctx, id);

@@ -123,11 +123,12 @@ interface AccountRow {
   readonly currency: string;
   readonly credit: string;
   readonly reseller_id: string | null;
+  readonly prepaid_wallet: boolean;
 }
 
 async function payer(ctx: PluginContext, accountId: string): Promise<AccountRow> {
   const [account] = await ctx.db.query<AccountRow>(
-    'select id::text, currency, credit::text, reseller_id from accounts where id = $1',
+    'select id::text, currency, credit::text, reseller_id, prepaid_wallet from accounts where id = $1',
     [accountId],
   );
   if (!account) {
@@ -315,7 +316,7 @@ export async function recordPayment(
         });
       }
     }
-    await restoreIfCleared(ctx, work, account.id, open, allocation.allocations, now);
+    await restoreIfCleared(ctx, work, account, open, allocation.allocations, now);
     void caller;
     return resource;
   });
@@ -328,7 +329,7 @@ export async function recordPayment(
 async function restoreIfCleared(
   ctx: PluginContext,
   work: Work,
-  accountId: string,
+  account: AccountRow,
   open: Awaited<ReturnType<typeof openInvoices>>,
   paid: readonly { readonly invoiceId: string; readonly amount: string }[],
   now: string,
@@ -344,20 +345,32 @@ async function restoreIfCleared(
         .greaterThan(0),
   );
   if (stillOverdue) return;
-  const suspendedBy = open.filter((i) =>
-    onPaymentCleared(settings.dunning, {
-      invoiceId: i.id,
-      accountId,
-      dueAt: new Date(i.due_at).toISOString(),
-      openAmount: new Decimal(i.total)
-        .minus(i.amount_paid)
-        .minus(paidBy.get(i.id) ?? 0)
-        .toFixed(),
-      stepsDone: i.dunning_steps,
-      promiseToPayUntil: null,
-      excluded: false,
-    }),
+  const accountId = account.id;
+  // A prepaid wallet's services were stopped by any unpaid invoice; dunning's by a suspension step.
+  const settled = open.filter((i) =>
+    new Decimal(i.total)
+      .minus(i.amount_paid)
+      .minus(paidBy.get(i.id) ?? 0)
+      .isZero(),
   );
+  const suspendedBy = account.prepaid_wallet
+    ? settled.length === open.length
+      ? settled
+      : []
+    : open.filter((i) =>
+        onPaymentCleared(settings.dunning, {
+          invoiceId: i.id,
+          accountId,
+          dueAt: new Date(i.due_at).toISOString(),
+          openAmount: new Decimal(i.total)
+            .minus(i.amount_paid)
+            .minus(paidBy.get(i.id) ?? 0)
+            .toFixed(),
+          stepsDone: i.dunning_steps,
+          promiseToPayUntil: null,
+          excluded: false,
+        }),
+      );
   if (suspendedBy.length === 0) return;
   const services = await ctx.db.query<{ id: string }>(
     "select id::text from services where customer_id = $1 and status in ('active', 'suspended') order by id",

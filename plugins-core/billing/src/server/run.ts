@@ -21,7 +21,7 @@ import { type NumberParts, numberParts, numberSql, readSettings, type Settings }
 import { newIds, Work } from './work.ts';
 
 /** Payers per chunk job. */
-export const CHUNK = 500;
+export const CHUNK = 100;
 const PARTITIONS = 16;
 const HEX = '0123456789abcdef';
 /** Invoices a dry run keeps to show. */
@@ -90,7 +90,7 @@ async function readPayers(ctx: PluginContext, payers: readonly string[], day: st
   const [accounts, services, charges, coupons, usage] = await Promise.all([
     ctx.db.query<Record<string, unknown>>(
       `select id::text, number, name, reseller_id, currency, billing_day, tax_country, tax_region, tax_exemption,
-              credit::text from accounts where id = any($1::uuid[])`,
+              credit::text, prepaid_wallet from accounts where id = any($1::uuid[])`,
       [payers],
     ),
     ctx.db.query<Record<string, unknown>>(
@@ -140,6 +140,7 @@ async function readPayers(ctx: PluginContext, payers: readonly string[], day: st
       taxRegion: (a.tax_region as string | null) ?? null,
       taxExemption: (a.tax_exemption as string | null) ?? null,
       credit: a.credit as string,
+      prepaidWallet: a.prepaid_wallet === true,
     },
     services: (servicesOf.get(a.id as string) ?? []).map(
       (s): PayerService => ({
@@ -458,6 +459,19 @@ async function invoiceWork(
         at: now,
       });
       credits.push({ id: bill.accountId, amount: bill.creditApplied });
+    }
+    // A prepaid wallet whose credit did not cover the invoice: its services stop until topped up.
+    if (account.prepaidWallet && new Decimal(inv.total).greaterThan(credit)) {
+      events.push({
+        name: 'service.suspension-requested',
+        payload: {
+          accountId: bill.accountId,
+          subscriptionIds: bill.services.map((s) => s.id),
+          invoiceIds: [id],
+          mode: settings.suspensionMode,
+          requestedAt: now,
+        },
+      });
     }
     events.push({
       name: 'invoice.issued',
