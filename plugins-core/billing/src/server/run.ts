@@ -102,7 +102,7 @@ async function readPayers(ctx: PluginContext, payers: readonly string[], day: st
       `select id::text, customer_id, service_id::text, kind, description, quantity::text, unit_price::text, tax_class,
               recurring, period_start::text, period_end::text
          from charges where customer_id = any($1::text[]) and invoice_id is null and ended_at is null
-        order by created_at, id`,
+        order by created_at, unit_price, id`,
       [payers],
     ),
     ctx.db.query<Record<string, unknown>>(
