@@ -2,6 +2,9 @@
 // plugins: subscriptions become invoices through billing runs (prorated, taxed, numbered without
 // gaps), payments and credit settle them, the ledger agrees, documents render, and a run
 // repeated for the same day invoices nothing more.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { createTestbed, type Testbed } from '@dotmac/sdk/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { pagesOf } from './support/pdf.ts';
@@ -156,6 +159,39 @@ describe('billing runs', () => {
     ]);
     // Net 52.50; tax 45.00 → 3.2625 → 3.26, −15.00 → −1.0875 → −1.09, 22.50 → 1.63125 → 1.63: 3.80.
     expect([may.subtotal, may.taxTotal, may.total]).toEqual(['52.50', '3.80', '56.30']);
+  });
+
+  test('the billing-run command starts a run and draws its progress to the end', async () => {
+    bed.clock.set('2026-06-01T02:00:00.000Z');
+    const cli = fileURLToPath(new URL('../cli/billing-run.ts', import.meta.url));
+    const args = [
+      '--import',
+      'tsx',
+      cli,
+      '--url',
+      bed.url,
+      '--token',
+      bed.adminToken,
+      '--tenant',
+      tenant,
+      '--day',
+      '2026-06-01',
+      '--poll-ms',
+      '50',
+    ];
+    const { stdout } = await promisify(execFile)(process.execPath, args, {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+    });
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^billing run [0-9a-f-]{36} for 2026-06-01$/);
+    expect(lines).toContain('[##############################] 100%  1/1 accounts  1 invoices');
+    // June at Air 50: 45.00 + 7.25 % (3.2625 → 3.26) = 48.26.
+    expect(lines.at(-1)).toBe('done: 1 invoices, 48.26 USD');
+    const refused = await promisify(execFile)(process.execPath, ['--import', 'tsx', cli, '--token', 'x'], {}).catch(
+      (e) => e as { code: number; stderr: string },
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('--tenant is required');
   });
 
   test('invoice numbers have no gaps', async () => {
