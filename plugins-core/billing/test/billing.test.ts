@@ -187,9 +187,11 @@ describe('billing runs', () => {
     expect(lines).toContain('[##############################] 100%  1/1 accounts  1 invoices');
     // June at Air 50: 45.00 + 7.25 % (3.2625 → 3.26) = 48.26.
     expect(lines.at(-1)).toBe('done: 1 invoices, 48.26 USD');
-    const refused = await promisify(execFile)(process.execPath, ['--import', 'tsx', cli, '--token', 'x'], {}).catch(
-      (e) => e as { code: number; stderr: string },
-    );
+    const refused: { code?: number; stderr: string } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', cli, '--token', 'x'],
+      {},
+    ).catch((e) => e);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('--tenant is required');
   });
