@@ -280,6 +280,48 @@ describe('payments, credit and the ledger', () => {
     expect([account.credit, account.balance]).toEqual(['0.00', '9.36']);
   });
 
+  test('two payments racing to pay the same invoice in full: one is allocated, the other refused, nothing over-allocated', async () => {
+    bed.clock.set('2026-04-02T09:00:00.000Z');
+    const draft = expectStatus(
+      await bed.request<Invoice>(tenant, 'POST /invoices', {
+        accountId,
+        lines: [{ description: 'Router', unitPrice: '80.00' }],
+      }),
+      201,
+    );
+    const issued = expectStatus(await bed.request<Invoice>(tenant, `POST /invoices/${draft.id}/issue`), 200);
+    const pay = () =>
+      bed.request(tenant, 'POST /payments', {
+        idempotencyKey: newKey(),
+        accountId,
+        amount: issued.total,
+        method: 'card',
+        allocations: [{ invoiceId: issued.id, amount: issued.total }],
+      });
+    const answers = await Promise.all([pay(), pay(), pay()]);
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409]);
+    const [row] = await bed.query<{ paid: string; n: number }>(
+      'select amount_paid::text as paid, (select count(*)::int from allocations where invoice_id = $1) as n from invoices where id = $1',
+      [issued.id],
+    );
+    // The router has no tax class: 80.00, untaxed, paid once.
+    expect(row).toEqual({ paid: '80.0000', n: 1 });
+    balanceAgrees(await accountOf(bed, tenant, accountId));
+  });
+
+  test("a payment for another tenant's account is refused and changes nothing", async () => {
+    const other = await bed.tenant();
+    const before = await bed.query('select count(*)::int as n from payments');
+    const answer = await bed.request(other, 'POST /payments', {
+      idempotencyKey: newKey(),
+      accountId,
+      amount: '1.00',
+      method: 'cash',
+    });
+    expect(answer.status).toBe(404);
+    expect(await bed.query('select count(*)::int as n from payments')).toEqual(before);
+  });
+
   test('a bad amount is refused naming the field, and changes nothing', async () => {
     const before = await bed.query('select count(*)::int as n from payments');
     const bad = await bed.request<{ errors: { pointer: string }[] }>(tenant, 'POST /payments', {
