@@ -84,8 +84,20 @@ async function updateProfile(ctx: PluginContext, id: string, body: ProfileBody) 
   if (body.dunningExcluded !== undefined) set('dunning_excluded', body.dunningExcluded);
   if (body.resellerId !== undefined) set('reseller_id', body.resellerId);
   if (body.prepaidWallet !== undefined) set('prepaid_wallet', body.prepaidWallet);
-  if (sets.length > 0)
-    await ctx.db.query(`update accounts set ${sets.join(', ')}, updated_at = $2 where id = $1`, params);
+  if (sets.length > 0) {
+    const statements = [{ sql: `update accounts set ${sets.join(', ')}, updated_at = $2 where id = $1`, params }];
+    // The account's invoices and payments move with it: a reseller sees their customers' past
+    // documents, and a former reseller no longer does.
+    if (body.resellerId !== undefined) {
+      for (const table of ['invoices', 'payments']) {
+        statements.push({
+          sql: `update ${table} set reseller_id = $2 where customer_id = $1`,
+          params: [id, body.resellerId],
+        });
+      }
+    }
+    await ctx.db.transaction(statements);
+  }
   return readAccount(ctx, id);
 }
 
@@ -212,9 +224,10 @@ async function recordUsage(ctx: PluginContext, body: UsageBody) {
 
 export default definePlugin({
   routes: {
-    'GET /invoices': (ctx, { query }) => listInvoices(ctx, query as unknown as Parameters<typeof listInvoices>[1]),
+    'GET /invoices': (ctx, { query, caller }) =>
+      listInvoices(ctx, query as unknown as Parameters<typeof listInvoices>[1], caller),
     'POST /invoices': (ctx, { body }) => createDraft(ctx, body as Parameters<typeof createDraft>[1]),
-    'GET /invoices/:invoiceId': (ctx, { params }) => readInvoice(ctx, params.invoiceId),
+    'GET /invoices/:invoiceId': (ctx, { params, caller }) => readInvoice(ctx, params.invoiceId, caller),
     'GET /invoices/:invoiceId/pdf': (ctx, { params }) => invoicePdfFile(ctx, params.invoiceId),
     'POST /invoices/:invoiceId/issue': (ctx, { params }) => issueDraft(ctx, params.invoiceId),
     'POST /invoices/:invoiceId/void': (ctx, { params, body }) =>

@@ -1,11 +1,11 @@
 // Invoices and credit notes outside billing runs: drafts of one-off charges issued by staff,
 // voids, credit notes (full or partial), promises to pay; and reading them back.
-import { type PluginContext, RouteError } from '@dotmac/sdk';
+import { type PluginContext, type RouteCaller, RouteError } from '@dotmac/sdk';
 import { computeInvoice, type LineInput } from './core/invoice.ts';
 import { invoiceVoided } from './core/ledger.ts';
 import { Decimal, formatAmount } from './core/money.ts';
-import { documentJournal, JOURNAL_ENTRY_COLUMNS, JOURNAL_LINE_COLUMNS, journalRows } from './journal.ts';
-import { INVOICE_COLUMNS, insertNumbered, LINE_COLUMNS } from './run.ts';
+import { INVOICE_COLUMNS, insertNumbered, LINE_COLUMNS, lineRows } from './invoice-rows.ts';
+import { documentJournal, postJournals } from './journal.ts';
 import { numberParts, readSettings } from './settings.ts';
 import { newIds, Work } from './work.ts';
 
@@ -109,10 +109,15 @@ export function toResource(
   };
 }
 
-/** The invoice with its lines; 404 when the tenant (or the calling customer) has no such invoice. */
-export async function readInvoice(ctx: PluginContext, id: string): Promise<InvoiceResource> {
+/** Whether the caller sees drafts: staff and API keys do; customers and resellers see only what was issued. */
+function seesDrafts(caller: RouteCaller | undefined): boolean {
+  return caller === undefined || caller.kind !== 'user' || caller.portal === 'admin';
+}
+
+/** The invoice with its lines; 404 when the tenant (or the calling customer or reseller) has no such invoice. */
+export async function readInvoice(ctx: PluginContext, id: string, caller?: RouteCaller): Promise<InvoiceResource> {
   const [[row], lines] = await Promise.all([
-    ctx.db.query(`${SELECT} where id = $1`, [id]),
+    ctx.db.query(`${SELECT} where id = $1${seesDrafts(caller) ? '' : " and status <> 'draft'"}`, [id]),
     ctx.db.query(
       `select position, kind, description, quantity::text, unit_price::text, amount::text, discount::text, net::text, tax::text,
               total::text, tax_class, taxes, service_id::text, period_start::text, period_end::text
@@ -128,6 +133,7 @@ export async function readInvoice(ctx: PluginContext, id: string): Promise<Invoi
 export async function listInvoices(
   ctx: PluginContext,
   query: { accountId?: string; status?: string; kind?: string; limit?: number; cursor?: string },
+  caller?: RouteCaller,
 ): Promise<{ items: InvoiceResource[]; nextCursor: string | null }> {
   const limit = query.limit ?? 50;
   const now = (await ctx.clock.now()).toISOString();
@@ -137,6 +143,7 @@ export async function listInvoices(
     params.push(v);
     return `$${params.length}`;
   };
+  if (!seesDrafts(caller)) where.push("status <> 'draft'");
   if (query.accountId) where.push(`customer_id = ${param(query.accountId)}`);
   if (query.kind) where.push(`kind = ${param(query.kind)}`);
   if (query.status === 'overdue') {
@@ -272,34 +279,6 @@ function invoiceRow(
   };
 }
 
-function lineRows(
-  ctx: PluginContext,
-  invoiceId: string,
-  customerId: string,
-  computed: ReturnType<typeof computeInvoice>,
-) {
-  return computed.lines.map((line, i) => ({
-    tenant_id: ctx.tenantId,
-    customer_id: customerId,
-    invoice_id: invoiceId,
-    position: i + 1,
-    kind: line.kind,
-    description: line.description,
-    quantity: line.quantity,
-    unit_price: line.unitPrice,
-    amount: line.amount,
-    discount: line.discount,
-    net: line.net,
-    tax: line.tax,
-    total: line.total,
-    tax_class: line.taxClass,
-    taxes: line.taxes,
-    service_id: line.subscriptionId ?? null,
-    period_start: line.periodStart ?? null,
-    period_end: line.periodEnd ?? null,
-  }));
-}
-
 /** A draft invoice of one-off lines; it has no number until it is issued. */
 export async function createDraft(ctx: PluginContext, body: DraftBody): Promise<InvoiceResource> {
   const account = await accountFor(ctx, body.accountId);
@@ -355,7 +334,7 @@ export async function issueDraft(ctx: PluginContext, id: string): Promise<Invoic
        from seq where invoices.id = $2 and invoices.status = 'draft'`,
     [ctx.tenantId, id, parts.prefix, parts.width, parts.suffix, now, dueAt],
   );
-  const { entries, entryLines } = journalRows(ctx.tenantId, [
+  postJournals(work, ctx.tenantId, [
     {
       id: entryId as string,
       customerId: invoice.accountId,
@@ -365,8 +344,6 @@ export async function issueDraft(ctx: PluginContext, id: string): Promise<Invoic
       journal: documentJournal(invoice),
     },
   ]);
-  work.insert('journal_entries', JOURNAL_ENTRY_COLUMNS, entries);
-  work.insert('journal_lines', JOURNAL_LINE_COLUMNS, entryLines);
   work.publish('invoice.issued', {
     invoiceId: id,
     accountId: invoice.accountId,
@@ -405,7 +382,7 @@ export async function voidInvoice(ctx: PluginContext, id: string, reason: string
     tax: invoice.taxTotal,
     total: invoice.total,
   };
-  const { entries, entryLines } = journalRows(ctx.tenantId, [
+  postJournals(work, ctx.tenantId, [
     {
       id: entryId as string,
       customerId: invoice.accountId,
@@ -416,9 +393,6 @@ export async function voidInvoice(ctx: PluginContext, id: string, reason: string
       memo: reason,
     },
   ]);
-  work
-    .insert('journal_entries', JOURNAL_ENTRY_COLUMNS, entries)
-    .insert('journal_lines', JOURNAL_LINE_COLUMNS, entryLines);
   work.publish('invoice.voided', {
     invoiceId: id,
     number: invoice.number,
@@ -528,7 +502,7 @@ export async function issueCreditNote(
       now,
     ]);
   }
-  const { entries, entryLines } = journalRows(ctx.tenantId, [
+  postJournals(work, ctx.tenantId, [
     {
       id: entryId as string,
       customerId: invoice.accountId,
@@ -539,9 +513,6 @@ export async function issueCreditNote(
       memo: body.reason,
     },
   ]);
-  work
-    .insert('journal_entries', JOURNAL_ENTRY_COLUMNS, entries)
-    .insert('journal_lines', JOURNAL_LINE_COLUMNS, entryLines);
   work.publish('credit-note.issued', {
     creditNoteId: id,
     invoiceId,

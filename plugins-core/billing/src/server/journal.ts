@@ -3,7 +3,7 @@
 import type { PluginContext } from '@dotmac/sdk';
 import { creditNoteIssued, invoiceIssued, isBalanced, type Journal } from './core/ledger.ts';
 import { Decimal, formatAmount } from './core/money.ts';
-import type { Column } from './work.ts';
+import type { Column, Work } from './work.ts';
 
 /** One journal to store: the fact's journal and where it comes from. */
 export interface StoredJournal {
@@ -74,6 +74,14 @@ export function journalRows(
     }
   }
   return { entries, entryLines };
+}
+
+/** Adds the rows of `journals` to `work`: posted in the same transaction as the facts they record. */
+export function postJournals(work: Work, tenantId: string, journals: readonly StoredJournal[]): void {
+  const { entries, entryLines } = journalRows(tenantId, journals);
+  work
+    .insert('journal_entries', JOURNAL_ENTRY_COLUMNS, entries)
+    .insert('journal_lines', JOURNAL_LINE_COLUMNS, entryLines);
 }
 
 /** The figures of a computed invoice or credit note. */

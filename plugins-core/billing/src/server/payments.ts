@@ -7,7 +7,8 @@ import { AllocationError, allocatePayment, type OpenInvoice } from './core/alloc
 import { onPaymentCleared } from './core/dunning.ts';
 import { paymentReceived, refundIssued } from './core/ledger.ts';
 import { Decimal, formatAmount, parseAmount, sum } from './core/money.ts';
-import { JOURNAL_ENTRY_COLUMNS, JOURNAL_LINE_COLUMNS, journalRows } from './journal.ts';
+import { ALLOCATION_COLUMNS } from './invoice-rows.ts';
+import { postJournals } from './journal.ts';
 import { readSettings } from './settings.ts';
 import { brokeConstraint, newIds, Work } from './work.ts';
 
@@ -223,15 +224,7 @@ export async function recordPayment(
     );
     work.insert(
       'allocations',
-      [
-        ['tenant_id', 'uuid'],
-        ['customer_id', 'text'],
-        ['invoice_id', 'uuid'],
-        ['source', 'text'],
-        ['payment_id', 'uuid'],
-        ['amount', 'numeric'],
-        ['at', 'timestamptz'],
-      ],
+      ALLOCATION_COLUMNS,
       allocation.allocations.map((a) => ({
         tenant_id: ctx.tenantId,
         customer_id: account.id,
@@ -260,7 +253,7 @@ export async function recordPayment(
         now,
       ]);
     }
-    const { entries, entryLines } = journalRows(ctx.tenantId, [
+    postJournals(work, ctx.tenantId, [
       {
         id: entryId as string,
         customerId: account.id,
@@ -275,8 +268,6 @@ export async function recordPayment(
         }),
       },
     ]);
-    work.insert('journal_entries', JOURNAL_ENTRY_COLUMNS, entries);
-    work.insert('journal_lines', JOURNAL_LINE_COLUMNS, entryLines);
     const numbers = new Map(open.map((i) => [i.id, i.number]));
     const resource: PaymentResource = {
       id: id as string,
@@ -407,7 +398,7 @@ export async function recordRefund(ctx: PluginContext, body: NewRefund): Promise
     );
     // The check credit >= 0 refuses a concurrent refund of the same credit.
     work.add('update accounts set credit = credit - $2, updated_at = $3 where id = $1', [account.id, text, now]);
-    const { entries, entryLines } = journalRows(ctx.tenantId, [
+    postJournals(work, ctx.tenantId, [
       {
         id: entryId as string,
         customerId: account.id,
@@ -417,8 +408,6 @@ export async function recordRefund(ctx: PluginContext, body: NewRefund): Promise
         journal: refundIssued({ currency, amount: text, method: body.method }),
       },
     ]);
-    work.insert('journal_entries', JOURNAL_ENTRY_COLUMNS, entries);
-    work.insert('journal_lines', JOURNAL_LINE_COLUMNS, entryLines);
     work.publish('payment.refunded', {
       paymentId: id,
       accountId: account.id,

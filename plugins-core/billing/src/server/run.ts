@@ -10,14 +10,9 @@ import { billPayer, type PayerBill, type PayerInput, type PayerService } from '.
 import { addDays } from './core/calendar.ts';
 import { creditApplied as creditAppliedJournal } from './core/ledger.ts';
 import { Decimal } from './core/money.ts';
-import {
-  documentJournal,
-  JOURNAL_ENTRY_COLUMNS,
-  JOURNAL_LINE_COLUMNS,
-  journalRows,
-  type StoredJournal,
-} from './journal.ts';
-import { type NumberParts, numberParts, numberSql, readSettings, type Settings } from './settings.ts';
+import { ALLOCATION_COLUMNS, insertNumbered, LINE_COLUMNS, lineRows } from './invoice-rows.ts';
+import { documentJournal, postJournals, type StoredJournal } from './journal.ts';
+import { numberParts, readSettings, type Settings } from './settings.ts';
 import { newIds, Work } from './work.ts';
 
 /** Payers per chunk job. */
@@ -267,90 +262,6 @@ function addTotals(work: Work, ctx: PluginContext, runId: string, bills: readonl
   );
 }
 
-/** The invoice rows of `bills`, numbered from the tenant's sequence in the same transaction. */
-export const INVOICE_COLUMNS = [
-  ['id', 'uuid'],
-  ['tenant_id', 'uuid'],
-  ['customer_id', 'text'],
-  ['reseller_id', 'text'],
-  ['kind', 'text'],
-  ['ord', 'int'],
-  ['status', 'text'],
-  ['currency', 'text'],
-  ['customer', 'jsonb'],
-  ['period_start', 'date'],
-  ['period_end', 'date'],
-  ['cycle_key', 'text'],
-  ['run_id', 'uuid'],
-  ['issued_at', 'timestamptz'],
-  ['due_at', 'timestamptz'],
-  ['subtotal', 'numeric'],
-  ['discount_total', 'numeric'],
-  ['net_total', 'numeric'],
-  ['tax_total', 'numeric'],
-  ['total', 'numeric'],
-  ['amount_paid', 'numeric'],
-  ['taxes', 'jsonb'],
-  ['tax_exemption', 'text'],
-  ['credited_invoice_id', 'uuid'],
-  ['reason', 'text'],
-  ['notes', 'text'],
-  ['created_at', 'timestamptz'],
-] as const;
-
-export const LINE_COLUMNS = [
-  ['tenant_id', 'uuid'],
-  ['customer_id', 'text'],
-  ['invoice_id', 'uuid'],
-  ['position', 'int'],
-  ['kind', 'text'],
-  ['description', 'text'],
-  ['quantity', 'numeric'],
-  ['unit_price', 'numeric'],
-  ['amount', 'numeric'],
-  ['discount', 'numeric'],
-  ['net', 'numeric'],
-  ['tax', 'numeric'],
-  ['total', 'numeric'],
-  ['tax_class', 'text'],
-  ['taxes', 'jsonb'],
-  ['service_id', 'uuid'],
-  ['period_start', 'date'],
-  ['period_end', 'date'],
-] as const;
-
-/**
- * Inserts issued invoices (rows keyed by INVOICE_COLUMNS, `ord` their 1-based order) numbered
- * from the tenant's sequence for `kind`, which moves in the same transaction: numbers are
- * gapless, and a rollback gives them back.
- */
-export function insertNumbered(
-  work: Work,
-  ctx: PluginContext,
-  kind: 'invoice' | 'credit-note',
-  parts: NumberParts,
-  rows: readonly Record<string, unknown>[],
-): void {
-  if (rows.length === 0) return;
-  const columns = INVOICE_COLUMNS.filter(([name]) => name !== 'ord');
-  const names = columns.map(([name]) => name).join(', ');
-  const types = INVOICE_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ');
-  work.add('insert into sequences (tenant_id, kind, last) values ($1, $2, 0) on conflict do nothing', [
-    ctx.tenantId,
-    kind,
-  ]);
-  work.add(
-    `with seq as (
-       update sequences set last = last + $2 where tenant_id = $1 and kind = $3 returning last - $2 as base
-     )
-     insert into invoices (${names}, seq, number, updated_at)
-     select ${columns.map(([name]) => `r.${name}`).join(', ')}, seq.base + r.ord,
-            ${numberSql('seq.base + r.ord', '$5::text', '$6::int', '$7::text')}, r.created_at
-       from jsonb_to_recordset($4::jsonb) as r(${types}), seq`,
-    [ctx.tenantId, rows.length, kind, JSON.stringify(rows), parts.prefix, parts.width, parts.suffix],
-  );
-}
-
 /** The statements and events that issue `bills`: invoices, lines, ledger, credit applied, services moved on. */
 async function invoiceWork(
   ctx: PluginContext,
@@ -409,28 +320,7 @@ async function invoiceWork(
       tax_exemption: account.taxExemption,
       created_at: now,
     });
-    inv.lines.forEach((line, position) => {
-      lines.push({
-        tenant_id: ctx.tenantId,
-        customer_id: bill.accountId,
-        invoice_id: id,
-        position: position + 1,
-        kind: line.kind,
-        description: line.description,
-        quantity: line.quantity,
-        unit_price: line.unitPrice,
-        amount: line.amount,
-        discount: line.discount,
-        net: line.net,
-        tax: line.tax,
-        total: line.total,
-        tax_class: line.taxClass,
-        taxes: line.taxes,
-        service_id: line.subscriptionId ?? null,
-        period_start: line.periodStart ?? null,
-        period_end: line.periodEnd ?? null,
-      });
-    });
+    lines.push(...lineRows(ctx, id, bill.accountId, inv));
     journals.push({
       id: ids[i * 3 + 1] as string,
       customerId: bill.accountId,
@@ -490,21 +380,8 @@ async function invoiceWork(
   const numberFormat = numberParts(settings.invoiceNumberFormat, now);
   insertNumbered(work, ctx, 'invoice', numberFormat, invoices);
   work.insert('invoice_lines', LINE_COLUMNS, lines);
-  const { entries, entryLines } = journalRows(ctx.tenantId, journals);
-  work.insert('journal_entries', JOURNAL_ENTRY_COLUMNS, entries);
-  work.insert('journal_lines', JOURNAL_LINE_COLUMNS, entryLines);
-  work.insert(
-    'allocations',
-    [
-      ['tenant_id', 'uuid'],
-      ['customer_id', 'text'],
-      ['invoice_id', 'uuid'],
-      ['source', 'text'],
-      ['amount', 'numeric'],
-      ['at', 'timestamptz'],
-    ],
-    allocations,
-  );
+  postJournals(work, ctx.tenantId, journals);
+  work.insert('allocations', ALLOCATION_COLUMNS, allocations);
   if (credits.length > 0) {
     work.add(
       `update accounts a set credit = a.credit - r.amount, updated_at = $2
