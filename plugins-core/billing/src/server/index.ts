@@ -245,7 +245,7 @@ export default definePlugin({
       );
       return { items: await Promise.all(rows.map(async (r) => readPayment(ctx, r.id))) };
     },
-    'POST /payments': (ctx, { body, caller }) => recordPayment(ctx, body as NewPayment, caller),
+    'POST /payments': (ctx, { body }) => recordPayment(ctx, body as NewPayment),
     'GET /payments/:paymentId': async (ctx, { params }) => {
       const payment = await readPayment(ctx, params.paymentId);
       if (!payment) throw new RouteError(404, `there is no payment ${params.paymentId}`);
@@ -323,6 +323,11 @@ export default definePlugin({
         })),
       };
     },
+  },
+
+  services: {
+    // The payment-provider extension point: gateway plugins record confirmed payments here.
+    recordPayment: (ctx, input) => recordPayment(ctx, input as NewPayment),
   },
 
   async onEvent(ctx, event) {

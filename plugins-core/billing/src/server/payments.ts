@@ -171,11 +171,7 @@ function amountOf(text: string, currency: string, pointer: string): Decimal {
 }
 
 /** Records a payment: allocated, credited, journalled, and events published, in one transaction. */
-export async function recordPayment(
-  ctx: PluginContext,
-  body: NewPayment,
-  caller: RouteCaller,
-): Promise<PaymentResource> {
+export async function recordPayment(ctx: PluginContext, body: NewPayment): Promise<PaymentResource> {
   return idempotent(ctx, 'payment', body.idempotencyKey, body, async (work) => {
     const account = await payer(ctx, body.accountId);
     const { currency } = account;
@@ -308,7 +304,6 @@ export async function recordPayment(
       }
     }
     await restoreIfCleared(ctx, work, account, open, allocation.allocations, now);
-    void caller;
     return resource;
   });
 }
