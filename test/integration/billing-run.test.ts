@@ -63,7 +63,6 @@ test(
     expect(started.status, JSON.stringify(started.body)).toBe(202);
     expect(started.body).toMatchObject({ status: 'running', payersDue: ACCOUNTS, partitions: 16 });
     runId = started.body.id;
-    const T0 = Date.now();
 
     // Alone, the first worker bills some chunks; the second joins, and the first is killed while both work.
     await expect.poll(invoices, { timeout: 60_000, interval: 50 }).toBeGreaterThan(0);
@@ -73,7 +72,6 @@ test(
     doomed.child.kill('SIGKILL');
     expect(await doomed.exited).toBe('SIGKILL');
     const atKill = await invoices();
-    console.log('DIAG kill at', Date.now() - T0, 'ms; alone', byDoomedAlone, 'atKill', atKill);
     expect(byDoomedAlone).toBeGreaterThan(0);
     expect(atKill).toBeLessThan(ACCOUNTS);
     expect((await runReport(runId)).status).toBe('running');
@@ -82,7 +80,6 @@ test(
       .poll(async () => (await runReport(runId)).status, { timeout: RUN_TIMEOUT_MS, interval: 500 })
       .toBe('done');
     expect(survivor.child.exitCode).toBeNull();
-    console.log('DIAG done at', Date.now() - T0);
     expect(await runReport(runId)).toMatchObject({
       status: 'done',
       payersDue: ACCOUNTS,
@@ -100,7 +97,6 @@ test(
       const unfinished = await queue.getJobs(['active', 'waiting', 'delayed', 'failed'], 0, -1);
       expect(unfinished.map((j) => j.id)).toEqual([]);
       const completed = await queue.getJobs(['completed'], 0, -1);
-      console.log('DIAG jobs', completed.length, 'retried', completed.filter((j) => j.attemptsMade > 0).map((j) => [j.id, j.attemptsMade, j.stalledCounter]));
       expect(completed.filter((j) => j.stalledCounter > 0)).toHaveLength(1);
     } finally {
       await queue.close();

@@ -196,6 +196,19 @@ describe('billing runs', () => {
     expect(refused.stderr).toContain('--tenant is required');
   });
 
+  test('a run whose starter died before enqueuing its chunks is resumed by starting the same day again', async () => {
+    bed.clock.set('2026-07-01T02:00:00.000Z');
+    // What a starter that died between storing the run and enqueuing its chunks leaves behind.
+    const [stuck] = await bed.query<{ id: string }>(
+      `insert into runs (id, tenant_id, billing_day, dry_run, status, requested_by, payers_due, partitions, started_at)
+       values (gen_random_uuid(), $1, '2026-07-01', false, 'running', '{"kind":"schedule"}', 1, 16, now()) returning id::text`,
+      [tenant],
+    );
+    const run = await runBilling(bed, tenant, '2026-07-01');
+    expect(run.id).toBe(stuck?.id);
+    expect([run.invoices, run.payersDone]).toEqual([1, 1]);
+  });
+
   test('invoice numbers have no gaps', async () => {
     const numbers = (
       await bed.query<{ seq: string }>("select seq::text from invoices where kind = 'invoice' order by seq")

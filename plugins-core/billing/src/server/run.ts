@@ -57,7 +57,20 @@ export async function startRun(
     `select count(*)::int as payers from (${DUE_PAYERS.replace('limit $5', '')}) counted`,
     [options.day, '0', 'g', ''],
   );
-  const [{ id } = { id: '' }] = await newIds(ctx, 1).then((ids) => ids.map((i) => ({ id: i })));
+  // A real run for a day that is still running is that run, resumed: its partitions are enqueued
+  // again (a partition already finished finds nothing due), so a run whose starter died after
+  // storing it, before enqueuing its chunks, is not left running for ever.
+  const [running] = options.dryRun
+    ? []
+    : await ctx.db.query<{ id: string }>(
+        "select id::text from runs where billing_day = $1 and status = 'running' and not dry_run order by started_at limit 1",
+        [options.day],
+      );
+  const id = running?.id ?? ((await newIds(ctx, 1))[0] as string);
+  if (running) {
+    await enqueuePartitions(ctx, id, options);
+    return id;
+  }
   const work = new Work().add(
     `insert into runs (id, tenant_id, billing_day, dry_run, status, requested_by, payers_due, partitions, started_at)
      values ($1, $2, $3, $4, 'running', $5::jsonb, $6, $7, $8)`,
@@ -73,11 +86,20 @@ export async function startRun(
     ],
   );
   await work.commit(ctx);
+  await enqueuePartitions(ctx, id, options);
+  return id;
+}
+
+/** Enqueues the first chunk of each partition of run `id`. */
+async function enqueuePartitions(
+  ctx: PluginContext,
+  id: string,
+  options: { readonly day: string; readonly dryRun: boolean },
+) {
   for (let partition = 0; partition < PARTITIONS; partition++) {
     const chunk: BillChunk = { runId: id, day: options.day, dryRun: options.dryRun, partition, after: null };
     await ctx.jobs.enqueue('bill-chunk', chunk, { key: `run-${id}-${partition}-start` });
   }
-  return id;
 }
 
 /** Everything billPayer needs for `payers`, read in a few statements. */
@@ -205,7 +227,8 @@ export async function billChunk(ctx: PluginContext, chunk: BillChunk): Promise<v
       where id = $1`,
     [
       chunk.runId,
-      payers.length,
+      // Only what this chunk billed: a payer another copy of this chunk billed first is not counted twice.
+      bills.length + problems.length,
       chunk.dryRun ? 0 : bills.length,
       JSON.stringify(problems),
       last ? null : chunk.partition,
