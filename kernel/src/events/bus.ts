@@ -66,17 +66,48 @@ export class EventBus {
    * if `tx` commits.
    */
   async publish<P extends Record<string, unknown>>(tx: Tx, event: NewEvent<P>): Promise<EventEnvelope<P>> {
-    this.schemas.validate(event.name, event.payload);
-    const envelope: EventEnvelope<P> = {
-      id: randomUUID(),
-      name: event.name,
-      tenantId: event.tenantId ?? null,
-      payload: event.payload,
-      occurredAt: this.clock.now().toISOString(),
-    };
+    const [envelope] = await this.publishAll(tx, [event]);
+    return envelope as EventEnvelope<P>;
+  }
+
+  /**
+   * Validates every event, then writes them all to the outbox inside `tx` in one statement (a
+   * billing run's thousand invoice.issued events are one round trip, not a thousand), in order.
+   * None is written if one is invalid.
+   */
+  async publishAll<P extends Record<string, unknown>>(
+    tx: Tx,
+    events: readonly NewEvent<P>[],
+  ): Promise<EventEnvelope<P>[]> {
+    for (const event of events) this.schemas.validate(event.name, event.payload);
+    const occurredAt = this.clock.now().toISOString();
+    const envelopes = events.map(
+      (event): EventEnvelope<P> => ({
+        id: randomUUID(),
+        name: event.name,
+        tenantId: event.tenantId ?? null,
+        payload: event.payload,
+        occurredAt,
+      }),
+    );
+    if (envelopes.length === 0) return envelopes;
+    // `ordinality` keeps the order: outbox sequence numbers follow the order of `events`.
     await tx.query(
-      `insert into kernel.outbox_event (id, name, tenant_id, payload, occurred_at) values ($1, $2, $3, $4::jsonb, $5)`,
-      [envelope.id, envelope.name, envelope.tenantId, JSON.stringify(envelope.payload), envelope.occurredAt],
+      `insert into kernel.outbox_event (id, name, tenant_id, payload, occurred_at)
+       select (e->>'id')::uuid, e->>'name', (e->>'tenant_id')::uuid, e->'payload', (e->>'occurred_at')::timestamptz
+         from jsonb_array_elements($1::jsonb) with ordinality as t(e, n)
+        order by n`,
+      [
+        JSON.stringify(
+          envelopes.map((e) => ({
+            id: e.id,
+            name: e.name,
+            tenant_id: e.tenantId,
+            payload: e.payload,
+            occurred_at: e.occurredAt,
+          })),
+        ),
+      ],
     );
     // NOTIFY is transactional: dispatchers in other processes hear it only on commit. One per
     // transaction is enough (PostgreSQL folds identical ones anyway) and saves a round trip per event.
@@ -84,7 +115,7 @@ export class EventBus {
       await tx.query(`select pg_notify($1, '')`, [OUTBOX_CHANNEL]);
     });
     tx.afterCommit(() => this.wake());
-    return envelope;
+    return envelopes;
   }
 
   /** Registers a subscriber; its id must be unique in this process. */

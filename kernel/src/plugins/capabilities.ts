@@ -194,7 +194,10 @@ export function createHostRouter(manifest: PluginManifest, services: CapabilityS
             {
               caller: envelope.caller,
               asKernel: async (tx) => {
-                for (const e of events) await services.bus.publish(tx, { name: e.name, payload: e.payload, tenantId });
+                await services.bus.publishAll(
+                  tx,
+                  events.map((e) => ({ name: e.name, payload: e.payload, tenantId })),
+                );
               },
             },
           ),
