@@ -47,6 +47,10 @@ interface Measured {
   readonly invoices: number;
   readonly ms: number;
   readonly rssBeforeMb: number;
+  /** The most the JavaScript heaps held at once (used heap plus external memory), sampled with RSS. */
+  readonly peakHeapMb: number;
+  /** What stayed in the heap after the run, once collected: memory the run kept. */
+  readonly retainedMb: number;
   readonly peakRssMb: number;
 }
 
@@ -125,8 +129,13 @@ async function measureRun(ctx: BenchContext, kernel: Kernel, client: RouteClient
   collectGarbage();
   const rssBefore = process.memoryUsage().rss;
   let peakRss = rssBefore;
+  const heapOf = (m: NodeJS.MemoryUsage) => m.heapUsed + m.external;
+  const heapBefore = heapOf(process.memoryUsage());
+  let peakHeap = heapBefore;
   const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, heapOf(m));
   }, RSS_SAMPLE_MS);
   const deadline = performance.now() + (count / SLOWEST_INVOICES_PER_S) * 1000;
   const started = performance.now();
@@ -170,7 +179,19 @@ async function measureRun(ctx: BenchContext, kernel: Kernel, client: RouteClient
   ctx.progress(
     `its events were all dispatched ${((performance.now() - drainStarted) / 1000).toFixed(1)} s after it was done`,
   );
-  return { invoices: run.invoices, ms, rssBeforeMb: mib(rssBefore), peakRssMb: mib(peakRss) };
+  collectGarbage();
+  const retained = heapOf(process.memoryUsage()) - heapBefore;
+  ctx.progress(
+    `heap: peak ${mib(peakHeap).toFixed(0)} MiB used, ${mib(retained).toFixed(1)} MiB more after the run once collected`,
+  );
+  return {
+    invoices: run.invoices,
+    ms,
+    rssBeforeMb: mib(rssBefore),
+    peakRssMb: mib(peakRss),
+    peakHeapMb: mib(peakHeap),
+    retainedMb: mib(retained),
+  };
 }
 
 /** Checks what the run stored: `count` invoices, each with a plan and an add-on line and one tax. */
@@ -244,6 +265,10 @@ function report(ctx: BenchContext, measured: ReadonlyMap<number, Measured>): Ben
     figure('peak_rss_mb_100k', large.peakRssMb, 'MiB', { name: `peak RSS of ${sameRun}`, value: small.peakRssMb }),
     figure('rss_before_mb_10k', small.rssBeforeMb, 'MiB'),
     figure('rss_before_mb_100k', large.rssBeforeMb, 'MiB'),
+    figure('peak_heap_mb_10k', small.peakHeapMb, 'MiB'),
+    figure('peak_heap_mb_100k', large.peakHeapMb, 'MiB', { name: `peak heap of ${sameRun}`, value: small.peakHeapMb }),
+    figure('retained_heap_mb_10k', small.retainedMb, 'MiB'),
+    figure('retained_heap_mb_100k', large.retainedMb, 'MiB'),
     figure('run_s_10k', small.ms / 1000, 's'),
     figure('run_s_100k', large.ms / 1000, 's'),
   ];

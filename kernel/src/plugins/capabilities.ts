@@ -91,7 +91,7 @@ const validateBatch = compileSchema<{ statements: Statement[]; events?: NewPlugi
   required: ['statements'],
   properties: {
     statements: { type: 'array', minItems: 1, maxItems: 100, items: statementSchema },
-    events: { type: 'array', maxItems: 100, items: eventSchema },
+    events: { type: 'array', maxItems: 1000, items: eventSchema },
   },
 });
 const validatePublish = compileSchema<NewPluginEvent>(eventSchema);

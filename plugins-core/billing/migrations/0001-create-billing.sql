@@ -78,6 +78,9 @@ create table charges (
 );
 create unique index charges_source on charges (tenant_id, source_key) where source_key is not null;
 create index charges_open on charges (tenant_id, customer_id) where invoice_id is null and ended_at is null;
+-- Which accounts a billing run bills for their one-off charges alone.
+create index charges_one_off_due on charges (tenant_id, customer_id)
+  where invoice_id is null and not recurring and ended_at is null;
 
 -- Gapless invoice and credit-note numbers: one counter per tenant and kind, moved in the same
 -- transaction as the documents it numbers, so a rollback gives the numbers back.
@@ -139,7 +142,9 @@ create table invoice_lines (
   id uuid primary key default gen_random_uuid(),
   tenant_id uuid not null,
   customer_id text not null,
-  invoice_id uuid not null references invoices (id),
+  -- Checked at commit: a billing run writes the lines before it numbers their invoices, last,
+  -- so that the tenant's number sequence is locked only for the end of the transaction.
+  invoice_id uuid not null references invoices (id) deferrable initially deferred,
   position integer not null,
   kind text not null,
   description text not null,
@@ -181,7 +186,7 @@ create table allocations (
   id uuid primary key default gen_random_uuid(),
   tenant_id uuid not null,
   customer_id text not null,
-  invoice_id uuid not null references invoices (id),
+  invoice_id uuid not null references invoices (id) deferrable initially deferred,
   source text not null check (source in ('payment', 'credit', 'credit-note')),
   payment_id uuid references payments (id),
   credit_note_id uuid references invoices (id),

@@ -68,15 +68,19 @@ export function insertNumbered(
   kind: 'invoice' | 'credit-note',
   parts: NumberParts,
   rows: readonly Record<string, unknown>[],
+  ensureSequence = true,
 ): void {
   if (rows.length === 0) return;
   const columns = INVOICE_COLUMNS.filter(([name]) => name !== 'ord');
   const names = columns.map(([name]) => name).join(', ');
   const types = INVOICE_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ');
-  work.add('insert into sequences (tenant_id, kind, last) values ($1, $2, 0) on conflict do nothing', [
-    ctx.tenantId,
-    kind,
-  ]);
+  // A billing run creates the sequence once, at its start: asking again in every chunk would wait on its lock.
+  if (ensureSequence) {
+    work.add('insert into sequences (tenant_id, kind, last) values ($1, $2, 0) on conflict do nothing', [
+      ctx.tenantId,
+      kind,
+    ]);
+  }
   work.add(
     `with seq as (
        update sequences set last = last + $2 where tenant_id = $1 and kind = $3 returning last - $2 as base

@@ -2,7 +2,7 @@
 // the request says which), what is left becomes customer credit, and its journal is posted, all
 // in one transaction. Every request carries an idempotency key: the same key and body answer the
 // first result again; the same key with another body is refused (409).
-import { type PluginContext, type RouteCaller, RouteError } from '@dotmac/sdk';
+import { type PluginContext, RouteError } from '@dotmac/sdk';
 import { AllocationError, allocatePayment, type OpenInvoice } from './core/allocation.ts';
 import { onPaymentCleared } from './core/dunning.ts';
 import { paymentReceived, refundIssued } from './core/ledger.ts';

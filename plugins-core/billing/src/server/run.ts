@@ -16,7 +16,7 @@ import { numberParts, readSettings, type Settings } from './settings.ts';
 import { newIds, Work } from './work.ts';
 
 /** Payers per chunk job. */
-export const CHUNK = 100;
+export const CHUNK = 250;
 const PARTITIONS = 16;
 const HEX = '0123456789abcdef';
 /** Invoices a dry run keeps to show. */
@@ -33,14 +33,15 @@ export interface BillChunk {
 
 /** Payers with a service due by `day` or an open one-off charge, in `partition`, after `after`. */
 const DUE_PAYERS = `
-  select customer_id from (
-    select customer_id from services
-     where next_bill_on <= $1::date and customer_id >= $2 and customer_id < $3 and customer_id > $4
-    union
-    select customer_id from charges
-     where invoice_id is null and not recurring and ended_at is null
-       and customer_id >= $2 and customer_id < $3 and customer_id > $4
-  ) due order by customer_id limit $5`;
+  (select distinct customer_id from services
+    where next_bill_on <= $1::date and customer_id >= $2 and customer_id < $3 and customer_id > $4
+    order by customer_id limit $5)
+  union
+  (select distinct customer_id from charges
+    where invoice_id is null and not recurring and ended_at is null
+      and customer_id >= $2 and customer_id < $3 and customer_id > $4
+    order by customer_id limit $5)
+  order by customer_id limit $5`;
 
 const bounds = (partition: number): [string, string] => [
   HEX[partition] as string,
@@ -53,10 +54,13 @@ export async function startRun(
   options: { readonly day: string; readonly dryRun: boolean; readonly requestedBy: RouteCaller | { kind: 'schedule' } },
 ): Promise<string> {
   const now = (await ctx.clock.now()).toISOString();
-  const [due] = await ctx.db.query<{ payers: number }>(
-    `select count(*)::int as payers from (${DUE_PAYERS.replace('limit $5', '')}) counted`,
-    [options.day, '0', 'g', ''],
-  );
+  const [due] = await ctx.db.query<{ payers: number }>(`select count(*)::int as payers from (${DUE_PAYERS}) counted`, [
+    options.day,
+    '0',
+    'g',
+    '',
+    2_147_483_647,
+  ]);
   // A real run for a day that is still running is that run, resumed: its partitions are enqueued
   // again (a partition already finished finds nothing due), so a run whose starter died after
   // storing it, before enqueuing its chunks, is not left running for ever.
@@ -85,6 +89,10 @@ export async function startRun(
       now,
     ],
   );
+  // The tenant's invoice sequence exists before the chunks number from it.
+  work.add("insert into sequences (tenant_id, kind, last) values ($1, 'invoice', 0) on conflict do nothing", [
+    ctx.tenantId,
+  ]);
   await work.commit(ctx);
   await enqueuePartitions(ctx, id, options);
   return id;
@@ -216,9 +224,42 @@ export async function billChunk(ctx: PluginContext, chunk: BillChunk): Promise<v
     }
   }
   const last = payers.length === CHUNK ? payers[payers.length - 1] : undefined;
+  await commitBills(ctx, chunk, bills, inputs, settings, now, problems, last ? null : chunk.partition);
+  if (last) {
+    await ctx.jobs.enqueue('bill-chunk', { ...chunk, after: last } satisfies BillChunk, {
+      key: `run-${chunk.runId}-${chunk.partition}-${last}`,
+    });
+  }
+}
+
+/** The most JSON one transaction sends across the bridge before it is split (the bridge takes 1 MiB). */
+const MAX_WORK_CHARS = 700_000;
+
+/**
+ * Stores `bills` and the run's progress in one transaction, the progress last so that the run's
+ * row is locked only at the end. Work too large to cross the bridge in one message is split in
+ * halves, each its own transaction: a crash between them leaves the second half due, to be
+ * billed when the chunk is done again. `finishes`: the partition this completes, if it does.
+ */
+async function commitBills(
+  ctx: PluginContext,
+  chunk: BillChunk,
+  bills: readonly PayerBill[],
+  inputs: readonly PayerInput[],
+  settings: Settings,
+  now: string,
+  problems: readonly { accountId: string; detail: string }[],
+  finishes: number | null,
+): Promise<void> {
   const work = chunk.dryRun
     ? dryRunWork(ctx, chunk, bills)
     : await invoiceWork(ctx, chunk, bills, inputs, settings, now);
+  if (bills.length > 1 && work.size() > MAX_WORK_CHARS) {
+    const half = Math.ceil(bills.length / 2);
+    await commitBills(ctx, chunk, bills.slice(0, half), inputs, settings, now, problems, null);
+    await commitBills(ctx, chunk, bills.slice(half), inputs, settings, now, [], finishes);
+    return;
+  }
   work.add(
     `update runs set payers_done = payers_done + $2, invoices = invoices + $3,
             problems = problems || $4::jsonb,
@@ -231,7 +272,7 @@ export async function billChunk(ctx: PluginContext, chunk: BillChunk): Promise<v
       bills.length + problems.length,
       chunk.dryRun ? 0 : bills.length,
       JSON.stringify(problems),
-      last ? null : chunk.partition,
+      finishes,
     ],
   );
   work.add(
@@ -240,11 +281,6 @@ export async function billChunk(ctx: PluginContext, chunk: BillChunk): Promise<v
     [chunk.runId, now],
   );
   await work.commit(ctx);
-  if (last) {
-    await ctx.jobs.enqueue('bill-chunk', { ...chunk, after: last } satisfies BillChunk, {
-      key: `run-${chunk.runId}-${chunk.partition}-${last}`,
-    });
-  }
 }
 
 /** A dry run stores only its totals and the first invoices it would make. */
@@ -400,8 +436,6 @@ async function invoiceWork(
       },
     });
   });
-  const numberFormat = numberParts(settings.invoiceNumberFormat, now);
-  insertNumbered(work, ctx, 'invoice', numberFormat, invoices);
   work.insert('invoice_lines', LINE_COLUMNS, lines);
   postJournals(work, ctx.tenantId, journals);
   work.insert('allocations', ALLOCATION_COLUMNS, allocations);
@@ -436,7 +470,10 @@ async function invoiceWork(
   if (coupons.length > 0) {
     work.add('update coupons set applied_cycles = applied_cycles + 1 where id = any($1::uuid[])', [coupons]);
   }
+  // Last, so that the run's totals and the tenant's number sequence are locked only at the end
+  // (the lines' reference to their invoice is checked at commit).
   addTotals(work, ctx, chunk.runId, bills);
+  insertNumbered(work, ctx, 'invoice', numberParts(settings.invoiceNumberFormat, now), invoices, false);
   for (const e of events) work.publish(e.name, e.payload);
   return work;
 }

@@ -33,6 +33,11 @@ export class Work {
     return this;
   }
 
+  /** Characters of JSON the work sends across the bridge. */
+  size(): number {
+    return JSON.stringify(this.statements).length + JSON.stringify(this.events).length;
+  }
+
   /** Commits the statements and events in one transaction; answers each statement's rows. */
   async commit(ctx: PluginContext): Promise<Record<string, unknown>[][]> {
     if (this.statements.length === 0 && this.events.length === 0) return [];
