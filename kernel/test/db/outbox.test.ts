@@ -185,6 +185,31 @@ describe(`event bus on ${process.env.DOTMAC_TEST_DB}`, () => {
     expect(received.get('test.b')).toHaveLength(100);
   });
 
+  test('events published together are written in one statement, in their order, and none if one is invalid', async () => {
+    const [before] = await kernel.db.query<{ n: number }>('select count(*)::int as n from kernel.outbox_event');
+    const published = await kernel.db.transaction((tx) =>
+      kernel.bus.publishAll(
+        tx,
+        Array.from({ length: 50 }, (_, n) => ({ name: 'test.ping', payload: { n } })),
+      ),
+    );
+    const rows = await kernel.db.query<{ id: string; n: number }>(
+      "select id::text, (payload->>'n')::int as n from kernel.outbox_event order by seq desc limit 50",
+    );
+    expect(rows.reverse()).toEqual(published.map((e, n) => ({ id: e.id, n })));
+    await expect(
+      kernel.db.transaction((tx) =>
+        kernel.bus.publishAll(tx, [
+          { name: 'test.ping', payload: { n: 1 } },
+          { name: 'test.ping', payload: { n: 'not a number' } },
+        ]),
+      ),
+    ).rejects.toThrow();
+    const [after] = await kernel.db.query<{ n: number }>('select count(*)::int as n from kernel.outbox_event');
+    expect(after?.n).toBe((before?.n ?? 0) + 50);
+    await drain();
+  });
+
   test('two dispatchers racing over the same events deliver each one once', async () => {
     const second = kernel.container.resolve(EventDispatcher);
     expect(second).not.toBe(kernel.dispatcher);
