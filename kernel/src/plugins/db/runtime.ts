@@ -127,7 +127,10 @@ export async function enterPluginScope(
             set_config('standard_conforming_strings', 'on', true),
             set_config('statement_timeout', coalesce($3::text, current_setting('statement_timeout')), true),
             set_config('app.caller_portal', $4, true), set_config('app.caller_subject', $5, true),
-            set_config('app.caller_user', $6, true)`,
+            set_config('app.caller_user', $6, true),
+            -- Last (arguments are evaluated in order): from here on the transaction can do only
+            -- what the runtime role may. One statement with the settings: one round trip fewer.
+            set_config('role', $7, true)`,
     [
       tenantId.toLowerCase(),
       `${quoteIdent(names.schema)}, pg_temp`,
@@ -135,10 +138,9 @@ export async function enterPluginScope(
       options.caller?.portal ?? '',
       options.caller?.subjectId ?? '',
       options.caller?.userId ?? '',
+      names.runtimeRole,
     ],
   );
-  // Last: after this, the transaction can do only what the runtime role may.
-  await tx.query(`set local role ${quoteIdent(names.runtimeRole)}`);
 }
 
 function checkTenantId(tenantId: string): void {
