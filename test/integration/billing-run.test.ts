@@ -1,6 +1,6 @@
 // A billing run at scale survives a killed worker: 10,000 due subscriptions on PostgreSQL, the
 // run's chunks on BullMQ shared by two worker processes, one of them SIGKILLed in the middle of
-// the run. The survivor takes over the chunk the dead worker held (BullMQ's stalled-job check)
+// the run. The survivor takes over the chunks the dead worker held (BullMQ's stalled-job check)
 // and finishes; every due subscription is then invoiced exactly once and the ledger balances.
 import { pluginDbNames } from '@dotmac/kernel';
 import { Queue } from 'bullmq';
@@ -57,22 +57,21 @@ test(
   'a billing run whose worker is killed mid-chunk is finished by the other worker, which redoes that chunk',
   async () => {
     const invoices = () => count(`select count(*)::int as n from ${BILLING}.invoices`);
+    // Both workers up before the run: a run takes seconds, less than a worker takes to start.
     const doomed = s.start('worker');
-    await doomed.printed('DotMac worker is running');
+    const survivor = s.start('worker');
+    await Promise.all([doomed.printed('DotMac worker is running'), survivor.printed('DotMac worker is running')]);
     const started = await op.call('/api/v1/p/dotmac.billing/runs', { method: 'POST', tenant, body: { day: DAY } });
     expect(started.status, JSON.stringify(started.body)).toBe(202);
     expect(started.body).toMatchObject({ status: 'running', payersDue: ACCOUNTS, partitions: 16 });
     runId = started.body.id;
 
-    // Alone, the first worker bills some chunks; the second joins, and the first is killed while both work.
-    await expect.poll(invoices, { timeout: 60_000, interval: 50 }).toBeGreaterThan(0);
-    const byDoomedAlone = await invoices();
-    const survivor = s.start('worker');
-    await survivor.printed('DotMac worker is running');
+    // The first invoices are in: both workers hold chunks, and one of them is killed.
+    await expect.poll(invoices, { timeout: 60_000, interval: 20 }).toBeGreaterThan(0);
     doomed.child.kill('SIGKILL');
     expect(await doomed.exited).toBe('SIGKILL');
     const atKill = await invoices();
-    expect(byDoomedAlone).toBeGreaterThan(0);
+    expect(atKill).toBeGreaterThan(0);
     expect(atKill).toBeLessThan(ACCOUNTS);
     expect((await runReport(runId)).status).toBe('running');
 
@@ -90,14 +89,16 @@ test(
       totals: { USD: '322600.00' },
     });
 
-    // The dead worker held a chunk when it died: that job stalled, and ran again to completion.
+    // The dead worker held chunks when it died (up to four at once): those jobs stalled, and ran again to completion.
     const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
     const queue = new Queue(CHUNK_QUEUE, { connection: redis, prefix: s.env.QUEUE_PREFIX });
     try {
       const unfinished = await queue.getJobs(['active', 'waiting', 'delayed', 'failed'], 0, -1);
       expect(unfinished.map((j) => j.id)).toEqual([]);
       const completed = await queue.getJobs(['completed'], 0, -1);
-      expect(completed.filter((j) => j.stalledCounter > 0)).toHaveLength(1);
+      const stalled = completed.filter((j) => j.stalledCounter > 0);
+      expect(stalled.length).toBeGreaterThanOrEqual(1);
+      expect(stalled.length).toBeLessThanOrEqual(4);
     } finally {
       await queue.close();
       redis.disconnect();

@@ -35,8 +35,9 @@ function forbidden(dir: string, file: string, specifier: string, declared: Reado
     const target = resolve(file, '..', specifier);
     return target === dir || target.startsWith(dir + sep) ? undefined : 'reaches outside the plugin folder';
   }
-  // Tests run in Node, not the sandbox: they may use Node's modules (never the kernel).
-  const inTests = relative(dir, file).split(sep)[0] === 'test';
+  // Tests, and the plugin's commands (cli/: run by an operator against the API), run in Node, not
+  // the sandbox: they may use Node's modules (never the kernel).
+  const inTests = ['test', 'cli'].includes(relative(dir, file).split(sep)[0] as string);
   if (specifier.startsWith('node:')) return inTests ? undefined : 'is a Node module, which the sandbox does not have';
   const name = specifier.startsWith('@')
     ? specifier.split('/').slice(0, 2).join('/')
