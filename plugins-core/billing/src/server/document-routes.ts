@@ -1,6 +1,7 @@
 // The documents billing answers: an invoice or credit note as PDF, a statement of account, and
 // the CSV exports accountants ask for. Each is data read here and drawn by documents/.
 import { type FileAnswer, type PluginContext, RouteError } from '@dotmac/sdk';
+import { addDays } from './core/calendar.ts';
 import { Decimal, formatAmount } from './core/money.ts';
 import { invoicesCsv, paymentsCsv } from './documents/csv.ts';
 import { type DocumentSeller, invoicePdf, statementPdf } from './documents/pdf.ts';
@@ -52,7 +53,7 @@ export async function invoicePdfFile(ctx: PluginContext, id: string): Promise<Fi
       tax: l.tax as string,
       total: l.total as string,
       ...(l.periodStart && l.periodEnd
-        ? { period: { from: l.periodStart as string, to: addDay(l.periodEnd as string, -1) } }
+        ? { period: { from: l.periodStart as string, to: addDays(l.periodEnd as string, -1) } }
         : {}),
     })),
     taxes: invoice.taxes.map((t) => ({
@@ -77,17 +78,11 @@ export async function invoicePdfFile(ctx: PluginContext, id: string): Promise<Fi
   return { filename: `${invoice.kind}-${invoice.number.replace(/[^A-Za-z0-9._-]/g, '_')}.pdf`, base64 };
 }
 
-function addDay(day: string, days: number): string {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
-
 /** The ledger movements of one account, as a statement's rows: debits raise what is owed. */
 async function movements(ctx: PluginContext, accountId: string, currency: string) {
   return ctx.db.query<{ at: string; fact: string; reference: string; amount: string }>(
     `select e.at, e.fact, coalesce(i.number, p.reference, '') as reference,
-            sum(case when l.account = 'receivables' then l.debit - l.credit else l.debit - l.credit end)::text as amount
+            sum(l.debit - l.credit)::text as amount
        from journal_entries e
        join journal_lines l on l.entry_id = e.id and l.account in ('receivables', 'customer-credit')
        left join invoices i on i.id = e.source_id

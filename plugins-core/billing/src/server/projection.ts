@@ -3,11 +3,11 @@
 // plan's remainder, the unused days of a cancelled period and an early-termination fee.
 import type { PluginContext, PluginEvent } from '@dotmac/sdk';
 import { billingDayOf } from './bill.ts';
-import { addDays, type BillingCycle, cycleContaining, utcDate } from './core/calendar.ts';
+import { addDays, type BillingCycle, type BillingDay, cycleContaining, utcDate } from './core/calendar.ts';
 import { formatAmount, parseAmount } from './core/money.ts';
 import { cancellation, planChange, prorate } from './core/proration.ts';
 import { firstBillOn, type ServicePlan } from './schedule.ts';
-import { readSettings } from './settings.ts';
+import { readSettings, type Settings } from './settings.ts';
 import { Work } from './work.ts';
 
 /** The fields every subscription.* event carries. */
@@ -87,10 +87,12 @@ export async function onSubscriptionEvent(ctx: PluginContext, event: PluginEvent
     };
   }
   if (event.name === 'subscription.plan-changed' && row && row.activated_at && facts.from) {
-    next = await planChanged(ctx, work, facts, row, utcDate(at), event.id);
+    const terms = { billingDay, settings: await readSettings(ctx) };
+    next = planChanged(ctx, work, facts, row, utcDate(at), event.id, terms);
   }
   if (event.name === 'subscription.cancelled' && row) {
-    next = await cancelled(ctx, work, facts, row, utcDate(at), event.id);
+    const terms = { billingDay, settings: await readSettings(ctx) };
+    next = cancelled(ctx, work, facts, row, utcDate(at), event.id, terms);
   }
 
   work.add(
@@ -123,25 +125,30 @@ export async function onSubscriptionEvent(ctx: PluginContext, event: PluginEvent
 
 type Schedule = { next_bill_on: string | null; bill_from: string | null; ends_on: string | null };
 
+/** What a change is billed by: the payer's billing day and the tenant's settings, read once per event. */
+interface Terms {
+  readonly billingDay: BillingDay;
+  readonly settings: Settings;
+}
+
 /** The charges of a plan change effective `on`, and the service's billing after it. */
-async function planChanged(
+function planChanged(
   ctx: PluginContext,
   work: Work,
   facts: SubscriptionFacts,
   row: ServiceRow,
   on: string,
   eventId: string,
-): Promise<Schedule> {
-  const settings = await readSettings(ctx);
+  { billingDay, settings }: Terms,
+): Schedule {
   const from = facts.from as ServicePlan;
   const to = facts.plan;
   const anchor = row.activated_at as string;
   const sameCycle = from.billingCycle === to.billingCycle && from.billingCycle !== 'one-off';
-  const billingDay = billingDayOf(await accountBillingDay(ctx, facts.payerId));
   if (!sameCycle || from.payment !== to.payment) {
     // A different cycle or payment: the old plan is settled to the change (its unused prepaid
     // days credited, its used postpaid days charged), and the new one is billed from then.
-    await settleTo(ctx, work, facts, { ...row, plan: from }, on, eventId, true);
+    settleTo(ctx, work, facts, { ...row, plan: from }, on, eventId, { billingDay, settings }, true);
     return { next_bill_on: firstBillOn(to, anchor, billingDay, on), bill_from: on, ends_on: null };
   }
   const cycle = cycleContaining(anchor, from.billingCycle as BillingCycle, billingDay, on);
@@ -210,14 +217,15 @@ async function planChanged(
 }
 
 /** A cancellation effective `on`: unused prepaid days credited, an early-termination fee charged. */
-async function cancelled(
+function cancelled(
   ctx: PluginContext,
   work: Work,
   facts: SubscriptionFacts,
   row: ServiceRow,
   on: string,
   eventId: string,
-): Promise<Schedule> {
+  terms: Terms,
+): Schedule {
   const fee = facts.earlyTermination ? facts.earlyTerminationFee : null;
   if (fee && parseAmount(fee, facts.currency).greaterThan(0)) {
     addCharge(
@@ -233,26 +241,25 @@ async function cancelled(
       `${eventId}:fee`,
     );
   }
-  return settleTo(ctx, work, facts, row, on, eventId);
+  return settleTo(ctx, work, facts, row, on, eventId, terms);
 }
 
 /** Ends the service's billing on `on`: a prepaid period paid beyond it is credited; a postpaid one is billed to it. */
-async function settleTo(
+function settleTo(
   ctx: PluginContext,
   work: Work,
   facts: SubscriptionFacts,
   row: ServiceRow,
   on: string,
   eventId: string,
+  { billingDay, settings }: Terms,
   chargeUsedDays = false,
-): Promise<Schedule> {
+): Schedule {
   const plan = row.plan;
   if (row.activated_at === null || plan.billingCycle === 'one-off')
     return { next_bill_on: null, bill_from: null, ends_on: on };
   if (plan.payment === 'prepaid') {
     if (row.billed_until !== null && row.billed_until > on) {
-      const settings = await readSettings(ctx);
-      const billingDay = billingDayOf(await accountBillingDay(ctx, facts.payerId));
       const cycle = cycleContaining(row.activated_at, plan.billingCycle, billingDay, on);
       const { credit } = cancellation({
         price: parseAmount(plan.price, facts.currency),
@@ -283,8 +290,6 @@ async function settleTo(
   }
   if (chargeUsedDays) {
     // A plan change: the old postpaid plan's days so far are charged now; the new plan bills on.
-    const settings = await readSettings(ctx);
-    const billingDay = billingDayOf(await accountBillingDay(ctx, facts.payerId));
     const cycle = cycleContaining(row.activated_at, plan.billingCycle, billingDay, addDays(on, -1));
     const start = row.bill_from !== null && row.bill_from > cycle.start ? row.bill_from : cycle.start;
     if (start < on) {
@@ -312,14 +317,6 @@ async function settleTo(
     }
   }
   return { next_bill_on: on, bill_from: row.bill_from, ends_on: on };
-}
-
-async function accountBillingDay(ctx: PluginContext, payerId: string): Promise<number | null> {
-  const [account] = await ctx.db.query<{ billing_day: number | null }>(
-    'select billing_day from accounts where id = $1',
-    [payerId],
-  );
-  return account?.billing_day ?? null;
 }
 
 function addCharge(
