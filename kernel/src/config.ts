@@ -18,6 +18,7 @@ export type Config = Readonly<
         | 'ADMIN_TOKEN'
         | 'SECRETS_KEY'
         | 'PLUGIN_EGRESS_ALLOW_NETWORKS'
+        | 'DATAGRAM_ALLOW_NETWORKS'
         | 'PUBLIC_URL'
         | 'SMTP_URL'
       >
@@ -48,18 +49,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'RUN_WORKERS: false needs REDIS_URL, so that jobs reach a worker process (the in-process queue has no other worker)',
     );
   }
-  const badNetworks = invalidNetworks(raw.PLUGIN_EGRESS_ALLOW_NETWORKS);
-  if (badNetworks.length) {
-    problems.push(
-      `PLUGIN_EGRESS_ALLOW_NETWORKS: ${badNetworks.join(', ')} ${badNetworks.length > 1 ? 'are not' : 'is not a'} CIDR range${badNetworks.length > 1 ? 's' : ''}`,
-    );
+  for (const key of ['PLUGIN_EGRESS_ALLOW_NETWORKS', 'DATAGRAM_ALLOW_NETWORKS'] as const) {
+    // One line per key: a value the schema already refused is not judged range by range too.
+    if (problems.some((line) => line.startsWith(`${key}:`))) continue;
+    const badNetworks = invalidNetworks(raw[key]);
+    if (badNetworks.length) {
+      problems.push(
+        `${key}: ${badNetworks.join(', ')} ${badNetworks.length > 1 ? 'are not' : 'is not a'} CIDR range${badNetworks.length > 1 ? 's' : ''}`,
+      );
+    }
   }
   if (!valid || problems.length) throw new ConfigError(problems);
   const config = raw as Config;
   return Object.freeze(config);
 }
 
-/** The CIDR ranges of a comma-separated list (PLUGIN_EGRESS_ALLOW_NETWORKS). */
+/** The CIDR ranges of a comma-separated list (PLUGIN_EGRESS_ALLOW_NETWORKS, DATAGRAM_ALLOW_NETWORKS). */
 export function networkList(value: string | undefined): string[] {
   return (value ?? '')
     .split(',')

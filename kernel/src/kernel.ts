@@ -162,6 +162,7 @@ export class Kernel {
           allowHttp: config.PLUGIN_EGRESS_ALLOW_HTTP,
           ...options.egress,
         },
+        datagram: { allowNetworks: networkList(config.DATAGRAM_ALLOW_NETWORKS) },
         clock: options.clock ?? systemClock,
         log,
         kernelVersion: KERNEL_VERSION,

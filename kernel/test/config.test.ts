@@ -60,6 +60,20 @@ describe('loadConfig', () => {
     );
   });
 
+  test('DATAGRAM_ALLOW_NETWORKS is unset (no network) by default, takes CIDR ranges and names each one that is not', () => {
+    expect(loadConfig({}).DATAGRAM_ALLOW_NETWORKS).toBeUndefined();
+    expect(loadConfig({ DATAGRAM_ALLOW_NETWORKS: '' }).DATAGRAM_ALLOW_NETWORKS).toBeUndefined();
+    expect(loadConfig({ DATAGRAM_ALLOW_NETWORKS: '10.20.0.0/16, fd00:20::/48' }).DATAGRAM_ALLOW_NETWORKS).toBe(
+      '10.20.0.0/16, fd00:20::/48',
+    );
+    expect(() => loadConfig({ DATAGRAM_ALLOW_NETWORKS: '10.20.0.0/16,10.30.0.0/40' })).toThrow(
+      'DATAGRAM_ALLOW_NETWORKS: 10.30.0.0/40 is not a CIDR range',
+    );
+    expect(configError({ DATAGRAM_ALLOW_NETWORKS: 'nas.example.net' }).problems).toEqual([
+      'DATAGRAM_ALLOW_NETWORKS: must be comma-separated CIDR ranges, like 10.20.0.0/16,fd00:20::/48 (got "nas.example.net")',
+    ]);
+  });
+
   test('the configuration returned is frozen', () => {
     const config = loadConfig({});
     expect(Object.isFrozen(config)).toBe(true);

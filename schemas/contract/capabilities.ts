@@ -12,7 +12,7 @@ export const CAPABILITY_METHODS = {
   jobs: ['enqueue'],
   config: ['get'],
   secrets: ['get'],
-  egress: ['fetch'],
+  egress: ['fetch', 'datagram'],
   services: ['call'],
   log: ['info', 'warn', 'error'],
   clock: ['now'],
@@ -72,6 +72,24 @@ export interface EgressAnswer {
   readonly body: string;
 }
 
+/** A datagram to send, as it crosses the bridge (`egress.datagram`). */
+export interface DatagramRequest {
+  /** IPv4 or IPv6 address (never a name) inside the operator's DATAGRAM_ALLOW_NETWORKS. */
+  readonly host: string;
+  /** UDP port, declared in the manifest's `capabilities.datagram.ports`. */
+  readonly port: number;
+  /** The datagram, base64: 1 to 4096 bytes once decoded. */
+  readonly payload: string;
+  /** How long to wait for the answer, 50 to 10 000 ms; 3000 when absent. */
+  readonly timeoutMs?: number;
+}
+
+/** What came back for a datagram, as it crosses the bridge. */
+export interface DatagramAnswer {
+  /** The first datagram received from that host and port, base64; null when none came in time. */
+  readonly payload: string | null;
+}
+
 /** Args and result of each capability call: what the kernel validates and answers. */
 export interface CapabilityWire {
   /** Runs one statement in its own transaction; answers its rows. */
@@ -91,6 +109,8 @@ export interface CapabilityWire {
   'secrets.get': { args: { name: string }; result: string | null };
   /** Fetches from a host the manifest declares. */
   'egress.fetch': { args: EgressRequest; result: EgressAnswer };
+  /** Sends one UDP datagram from a fresh socket and answers the first datagram back from that host and port. */
+  'egress.datagram': { args: DatagramRequest; result: DatagramAnswer };
   /** Calls `target` (`<plugin id>.<function>`), declared in the manifest's `capabilities.services.calls`. */
   'services.call': { args: { target: string; input: unknown }; result: unknown };
   /** Writes a log line at info level, tagged with plugin and tenant. */

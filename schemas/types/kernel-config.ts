@@ -73,6 +73,10 @@ PLUGIN_EGRESS_ALLOW_NETWORKS?: string
  */
 PLUGIN_EGRESS_ALLOW_HTTP?: boolean
 /**
+ * Networks plugins may send UDP datagrams to (RADIUS CoA and Disconnect-Request to the NAS, RFC 5176), as comma-separated CIDR ranges (10.20.0.0/16,fd00:20::/48). A plugin sends only to IP addresses inside them, on the ports its manifest declares under capabilities.datagram; multicast and broadcast addresses are refused even inside them. Unset: none, so every datagram is refused.
+ */
+DATAGRAM_ALLOW_NETWORKS?: string
+/**
  * Base URL people reach this installation at (https://dotmac.example.net), used in links sent by email (invitations, password resets). Unset: http://HOST:PORT.
  */
 PUBLIC_URL?: string

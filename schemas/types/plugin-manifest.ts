@@ -103,6 +103,21 @@ secrets?: SecretDeclaration[]
  */
 egress?: EgressRule[]
 /**
+ * UDP the plugin may send: one datagram to an IP address and the first answer back (RADIUS CoA and Disconnect-Request, RFC 5176). Only ports declared here, and only addresses inside the operator's DATAGRAM_ALLOW_NETWORKS; multicast and broadcast addresses are always refused.
+ */
+datagram?: {
+/**
+ * UDP ports the plugin may send to (3799: RFC 5176 CoA and Disconnect). Every other port is refused.
+ * 
+ * @minItems 1
+ */
+ports: [number, ...(number)[]]
+/**
+ * Why the plugin sends datagrams and to what, shown to the operator.
+ */
+description?: string
+}
+/**
  * Functions the plugin offers to other plugins and those of other plugins it calls; both sides declare a call.
  */
 services?: {

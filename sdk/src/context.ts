@@ -1,6 +1,7 @@
 // What a handler receives: the capability clients, thin typed wrappers over the sandbox's
 // `ctx.call(capability, method, args)`. Identity is not an argument anywhere: the host takes
 // the tenant and the plugin from the call's envelope.
+import { decodeBase64, encodeBase64 } from './base64.ts';
 import type { CapabilityWire, EgressAnswer, EnqueueOptions, OutgoingEvent, SqlStatement } from './capabilities.ts';
 
 /** The context object the sandbox passes to every handler (see the kernel's bootstrap). */
@@ -70,6 +71,22 @@ export interface FetchResponse extends EgressAnswer {
   json<T = unknown>(): T;
 }
 
+/** Options of a datagram request. */
+export interface DatagramOptions {
+  /** How long to wait for the answer, 50 to 10 000 ms; 3000 when absent. */
+  readonly timeoutMs?: number;
+}
+
+/** UDP to the network's own devices (RADIUS CoA and Disconnect-Request to a NAS, RFC 5176). */
+export interface DatagramClient {
+  /**
+   * Sends `bytes` (1 to 4096) as one datagram from a fresh socket to `host` (an IP address inside
+   * the operator's DATAGRAM_ALLOW_NETWORKS) on `port` (declared in `capabilities.datagram.ports`);
+   * resolves to the first datagram back from that host and port, or null when none came in time.
+   */
+  request(host: string, port: number, bytes: Uint8Array, options?: DatagramOptions): Promise<Uint8Array | null>;
+}
+
 /** Functions other plugins export, declared in the manifest's `capabilities.services.calls`. */
 export interface ServicesClient {
   /** Calls `target` (`<plugin id>.<function>`) with `input`; resolves to its output. */
@@ -108,6 +125,8 @@ export interface PluginContext {
   readonly secrets: SecretsClient;
   /** Fetch from the hosts the manifest declares (egress). */
   readonly fetch: (url: string, init?: FetchInit) => Promise<FetchResponse>;
+  /** Datagrams to the ports the manifest declares, on the networks the operator allows. */
+  readonly datagram: DatagramClient;
   /** Other plugins' exported functions. */
   readonly services: ServicesClient;
   /** Logging. */
@@ -148,6 +167,19 @@ export function createPluginContext(raw: SandboxContext): PluginContext {
     config: Object.freeze({ get: async <Config>() => (await send('config.get', null)) as Config }),
     secrets: Object.freeze({ get: (name: string) => send('secrets.get', { name }) }),
     fetch: async (url: string, init: FetchInit = {}) => toFetchResponse(await send('egress.fetch', { ...init, url })),
+    datagram: Object.freeze({
+      request: async (host: string, port: number, bytes: Uint8Array, options: DatagramOptions = {}) => {
+        const payload = encodeBase64(bytes);
+        const { timeoutMs } = options;
+        const answer = await send('egress.datagram', {
+          host,
+          port,
+          payload,
+          ...(timeoutMs !== undefined && { timeoutMs }),
+        });
+        return answer.payload === null ? null : decodeBase64(answer.payload);
+      },
+    }),
     services: Object.freeze({
       call: async <Output>(target: string, input: unknown = null) =>
         (await send('services.call', { target, input })) as Output,

@@ -1,10 +1,13 @@
 // @dotmac/sdk: what a plugin's server code imports. Everything here also runs inside the
 // sandbox (plain ECMAScript, no Node APIs): it is bundled into the plugin's dist/server.js.
+export { decodeBase64, encodeBase64 } from './base64.ts';
 export {
   CAPABILITY_METHODS,
   type Capability,
   type CapabilityCall,
   type CapabilityWire,
+  type DatagramAnswer,
+  type DatagramRequest,
   type EgressAnswer,
   type EgressRequest,
   type EnqueueOptions,
@@ -15,6 +18,8 @@ export {
   type ClockClient,
   type ConfigClient,
   createPluginContext,
+  type DatagramClient,
+  type DatagramOptions,
   type DbClient,
   type EventsClient,
   type FetchInit,

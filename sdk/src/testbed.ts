@@ -72,7 +72,7 @@ export interface TestbedOptions {
   readonly clock?: Date | string;
   /** A PostgreSQL server URL to create the test database on. Default: $DOTMAC_TEST_DATABASE_URL, else embedded PGlite. */
   readonly databaseUrl?: string;
-  /** More kernel settings, as environment keys (`{ EVENT_MAX_ATTEMPTS: '2' }`). */
+  /** More kernel settings, as environment keys (`{ EVENT_MAX_ATTEMPTS: '2' }`, `{ DATAGRAM_ALLOW_NETWORKS: '127.0.0.0/8' }`). */
   readonly settings?: Readonly<Record<string, string>>;
 }
 

@@ -4,6 +4,8 @@
 // - A native test double (`createTestContext`, `invokeEntry`): calls a plugin's entries in this
 //   process with a context that records capability calls and answers them from a table; a unit
 //   test of handler logic, without sandbox or database.
+import { decodeBase64, encodeBase64 } from './base64.ts';
+import type { DatagramAnswer, DatagramRequest } from './capabilities.ts';
 import type { SandboxContext } from './context.ts';
 import type { DotmacPlugin } from './define-plugin.ts';
 import type { Testbed, TestbedOptions } from './testbed.ts';
@@ -45,6 +47,9 @@ export interface RecordedCall {
 /** Answers capability calls by `capability.method`; a function gets the args. */
 export type TestAnswers = Readonly<Record<string, unknown>>;
 
+/** What a call the table does not answer gets: null, but a datagram gets no reply (as on a timeout). */
+const DEFAULT_ANSWERS: TestAnswers = { 'egress.datagram': { payload: null } };
+
 /** A recording context and what it recorded. */
 export interface TestContext {
   /** Pass this as the handler's context. */
@@ -58,13 +63,34 @@ export function createTestContext(tenantId: string, answers: TestAnswers = {}): 
   const calls: RecordedCall[] = [];
   const call = async (capability: string, method: string, args: unknown) => {
     calls.push({ capability, method, args: JSON.parse(JSON.stringify(args ?? null)) });
-    const answer = answers[`${capability}.${method}`];
+    const answer = answers[`${capability}.${method}`] ?? DEFAULT_ANSWERS[`${capability}.${method}`];
     return typeof answer === 'function' ? await answer(args) : (answer ?? null);
   };
   const log = (level: string) => (message: string, data?: unknown) => call('log', level, { message, data });
   return {
     context: { tenantId, call, log: { info: log('info'), warn: log('warn'), error: log('error') } },
     calls,
+  };
+}
+
+/** Where a datagram was sent. */
+export interface DatagramDestination {
+  readonly host: string;
+  readonly port: number;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * An `egress.datagram` answer for `createTestContext`'s table, in bytes rather than base64:
+ * `respond` gets the bytes the plugin sent and where to, and returns the reply's bytes, or null
+ * for no reply (the plugin sees a timeout).
+ */
+export function answerDatagram(
+  respond: (bytes: Uint8Array, to: DatagramDestination) => Uint8Array | null | Promise<Uint8Array | null>,
+): (args: DatagramRequest) => Promise<DatagramAnswer> {
+  return async ({ payload, ...to }) => {
+    const reply = await respond(decodeBase64(payload), to);
+    return { payload: reply === null ? null : encodeBase64(reply) };
   };
 }
 

@@ -1,8 +1,12 @@
 // Hostile plugins at the capability level, in a running kernel: a plugin that reaches for what
 // its manifest does not grant (capabilities, events, jobs, secrets, services), for other
-// tenants' rows or other schemas, for private and metadata addresses, or that spins in a route
-// or a job. Each attack fails, is logged with the plugin's id, and meanwhile another tenant's
-// requests keep being answered within the latency budget.
+// tenants' rows or other schemas, for private and metadata addresses (by URL or by datagram),
+// for loopback services on undeclared ports, or that spins in a route or a job. Each attack
+// fails, is logged with the plugin's id, and meanwhile another tenant's requests keep being
+// answered within the latency budget.
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bootTestKernel, createTenant, type TestKernel } from '../support/kernel.ts';
@@ -12,6 +16,15 @@ import { createPluginRoot, type JsonResponse, operatorClient } from '../support/
 const LATENCY_BUDGET_MS = 500;
 const ADMIN_TOKEN = 'hostile-capabilities-admin-token';
 const root = createPluginRoot();
+
+// A UDP port on loopback the hostile plugin declares: every datagram that reaches it is a breach,
+// since the operator allows datagrams only to 10.99.0.0/16.
+const trap = createSocket('udp4');
+const trapped: string[] = [];
+trap.on('message', (message) => trapped.push(message.toString()));
+trap.bind(0, '127.0.0.1');
+await once(trap, 'listening');
+const trapPort = (trap.address() as AddressInfo).port;
 
 const route = (method: string, path: string, query = false) => ({
   method,
@@ -37,12 +50,14 @@ root.write(
         { host: 'metadata.example.test', ports: [80] },
         { host: 'intranet.example.test', ports: [80] },
       ],
+      datagram: { ports: [3799, trapPort] },
       http: {
         routes: [
           route('GET', '/undeclared'),
           route('GET', '/sql', true),
           route('POST', '/note', true),
           route('GET', '/fetch', true),
+          route('GET', '/datagram', true),
           route('GET', '/spin'),
         ],
       },
@@ -64,6 +79,7 @@ root.write(
     'route:POST /note': (req, ctx) =>
       attempt(() => ctx.call('db', 'query', { sql: 'insert into notes (tenant_id, text) values ($1::uuid, $2)', params: [ctx.tenantId, req.query.q] })),
     'route:GET /fetch': (req, ctx) => attempt(() => ctx.call('egress', 'fetch', { url: req.query.q })),
+    'route:GET /datagram': (req, ctx) => attempt(() => ctx.call('egress', 'datagram', JSON.parse(req.query.q))),
     'route:GET /spin': async () => { for (;;) {} },
     'job:spin': async () => { for (;;) {} },
   })`,
@@ -92,7 +108,7 @@ const lines: { level: number; msg: string; plugin?: string; tenantId?: string }[
 beforeAll(async () => {
   const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
   t = await bootTestKernel({
-    env: { ADMIN_TOKEN },
+    env: { ADMIN_TOKEN, DATAGRAM_ALLOW_NETWORKS: '10.99.0.0/16' },
     logger,
     pluginRoots: [root.dir],
     // No network is allowed beyond the default: public addresses of declared hosts only.
@@ -118,6 +134,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.dispose();
   root.remove();
+  trap.close();
 });
 
 const attack = (path: string) => op.call(`/api/v1/p/test.hostile${path}`, { tenant: tenantA });
@@ -236,6 +253,45 @@ describe('a hostile plugin, at the capability level', () => {
     expect(run.result['http://metadata.example.test/latest/meta-data/']?.body.error).toContain('169.254.169.254');
     expect(run.result['http://intranet.example.test/admin']?.body.error).toContain('10.1.2.3');
     expect(loggedFor('egress.fetch refused')).toHaveLength(targets.length);
+  });
+
+  test('datagrams to loopback services, undeclared ports, names, metadata, multicast and broadcast are refused; none leaves', async () => {
+    const payload = Buffer.from('PING').toString('base64');
+    const targets: [string, number][] = [
+      ['127.0.0.1', 6379], // Redis's port: not declared
+      ['127.0.0.1', 5432], // PostgreSQL's port: not declared
+      ['127.0.0.1', trapPort], // declared, but loopback is outside the allowed networks
+      ['::ffff:127.0.0.1', trapPort],
+      ['::1', trapPort],
+      ['localhost', trapPort],
+      ['169.254.169.254', 3799],
+      ['10.0.0.1', 3799],
+      ['224.0.0.1', 3799],
+      ['255.255.255.255', 3799],
+      ['10.99.255.255', 6379],
+    ];
+    const run = await whileBystanderServed(async () => {
+      const outcomes: Record<string, JsonResponse> = {};
+      for (const [host, port] of targets) {
+        const q = encodeURIComponent(JSON.stringify({ host, port, payload }));
+        outcomes[`${host} ${port}`] = await attack(`/datagram?q=${q}`);
+      }
+      outcomes.badPort = await attack(
+        `/datagram?q=${encodeURIComponent(JSON.stringify({ host: '127.0.0.1', port: '6379', payload }))}`,
+      );
+      return outcomes;
+    });
+    expectServedMeanwhile(run);
+    for (const [host, port] of targets) {
+      expect(run.result[`${host} ${port}`]?.body.error, `${host} ${port}`).toMatch(/^EgressRefusedError: /);
+    }
+    expect(run.result['127.0.0.1 6379']?.body.error).toContain('port 6379 is not declared');
+    expect(run.result[`127.0.0.1 ${trapPort}`]?.body.error).toContain('DATAGRAM_ALLOW_NETWORKS');
+    expect(run.result['255.255.255.255 3799']?.body.error).toContain('multicast, broadcast or unspecified');
+    expect(run.result.badPort?.body.error).toMatch(/^ValidationError: .*\/args\/port/);
+    expect(loggedFor('egress.datagram refused')).toHaveLength(targets.length + 1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(trapped).toEqual([]);
   });
 
   test('a route that spins forever fails at its call timeout, logged, while the other tenant is served', async () => {

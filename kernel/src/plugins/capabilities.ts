@@ -1,7 +1,7 @@
 // The host side of plugin capabilities: every call a plugin makes through the bridge lands
 // here, is checked against what its manifest declared, and runs for the tenant of the call's
 // envelope (never a tenant named in the arguments).
-import { CAPABILITY_METHODS, type CapabilityCall } from '@dotmac/schemas/contract/capabilities';
+import { CAPABILITY_METHODS, type CapabilityCall, type DatagramRequest } from '@dotmac/schemas/contract/capabilities';
 import type { PluginManifest } from '@dotmac/schemas/types/plugin-manifest';
 import type { Clock } from '../clock.ts';
 import type { Database } from '../db/database.ts';
@@ -9,6 +9,7 @@ import { DotmacError, ValidationError } from '../errors.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { EventSchemas } from '../events/schemas.ts';
 import { compileSchema, type JsonSchema, validateOrThrow } from '../validation.ts';
+import { createDatagramRequest, type DatagramPolicy } from './datagram.ts';
 import { pluginBatch, pluginTransaction } from './db/index.ts';
 import { createEgressFetch, type EgressPolicy } from './egress.ts';
 import type { PluginEnablement } from './enablement.ts';
@@ -61,6 +62,8 @@ export interface CapabilityServices {
   readonly services: Pick<PluginServices, 'call'>;
   /** What the operator allows plugins' egress beyond their declared hosts (private networks, http). */
   readonly egress: EgressPolicy;
+  /** The networks the operator allows plugins' datagrams to; absent: none. */
+  readonly datagram?: DatagramPolicy;
 }
 
 interface Statement {
@@ -135,6 +138,19 @@ const validateFetch = compileSchema<{
   },
 });
 
+const validateDatagram = compileSchema<DatagramRequest>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['host', 'port', 'payload'],
+  properties: {
+    host: { type: 'string', minLength: 1, maxLength: 100 },
+    port: { type: 'integer', minimum: 1, maximum: 65535 },
+    // Checked as base64, and for size, by the datagram policy.
+    payload: { type: 'string' },
+    timeoutMs: { type: 'integer', minimum: 50, maximum: 10_000 },
+  },
+});
+
 /** Adds the event types a plugin publishes to the kernel's catalogue (once per kernel). */
 export function registerPublishedEvents(schemas: EventSchemas, manifest: PluginManifest): void {
   for (const event of manifest.capabilities?.events?.publish ?? []) {
@@ -152,6 +168,8 @@ export function createHostRouter(manifest: PluginManifest, services: CapabilityS
   const calls = new Set(manifest.capabilities?.services?.calls ?? []);
   const egressRules = manifest.capabilities?.egress ?? [];
   const egress = egressRules.length ? createEgressFetch(label, egressRules, services.egress) : undefined;
+  const datagramPorts = manifest.capabilities?.datagram?.ports;
+  const datagram = datagramPorts ? createDatagramRequest(label, datagramPorts, services.datagram) : undefined;
 
   const deny = (what: string) => new CapabilityDeniedError(`${label} ${what}`);
   const checkPublish = (events: readonly NewPluginEvent[]) => {
@@ -163,7 +181,7 @@ export function createHostRouter(manifest: PluginManifest, services: CapabilityS
     if (!hasDb) throw deny('has no db capability: its manifest does not declare one');
   };
 
-  return async (envelope: CallEnvelope, capability: string, method: string, args: unknown) => {
+  return async (envelope: CallEnvelope, capability: string, method: string, args: unknown, signal: AbortSignal) => {
     if (envelope.pluginId !== manifest.id) throw deny(`cannot act as ${envelope.pluginId}`);
     const tenantId = envelope.tenantId;
     switch (`${capability}.${method}` as CapabilityCall) {
@@ -228,6 +246,11 @@ export function createHostRouter(manifest: PluginManifest, services: CapabilityS
         const request = validateOrThrow(validateFetch, args, `${label}: egress.fetch`, '/args');
         if (!egress) throw deny('has no egress capability: its manifest declares no hosts');
         return egress(request);
+      }
+      case 'egress.datagram': {
+        const request = validateOrThrow(validateDatagram, args, `${label}: egress.datagram`, '/args');
+        if (!datagram) throw deny('has no datagram capability: its manifest declares no datagram ports');
+        return datagram(request, signal);
       }
       case 'services.call': {
         const { target, input } = validateOrThrow(validateServiceCall, args, `${label}: services.call`, '/args');

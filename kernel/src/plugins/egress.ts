@@ -49,8 +49,8 @@ const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
 
-/** Builds a block list from CIDR ranges; throws on a range that does not parse. */
-function blockListOf(ranges: readonly string[], onInvalid: (range: string) => never): BlockList {
+/** Builds a block list from CIDR ranges; calls `onInvalid` on a range that does not parse. */
+export function blockListOf(ranges: readonly string[], onInvalid: (range: string) => never): BlockList {
   const list = new BlockList();
   for (const range of ranges) {
     const [address = '', bits, ...rest] = range.split('/');
@@ -95,7 +95,7 @@ const NON_PUBLIC_V6 = blockListOf(
 );
 
 /** The IPv4 address inside an IPv4-mapped IPv6 address (::ffff:a.b.c.d), else undefined. */
-function mappedIPv4(address: string): string | undefined {
+export function mappedIPv4(address: string): string | undefined {
   let normal: string;
   try {
     // The URL parser writes every IPv6 spelling in one canonical form (::ffff:7f00:1).
@@ -111,7 +111,7 @@ function mappedIPv4(address: string): string | undefined {
 }
 
 /** True when `address` is an IP address inside `list` (IPv4-mapped IPv6 judged as its IPv4). */
-function inList(list: BlockList, address: string): boolean {
+export function inList(list: BlockList, address: string): boolean {
   // A zone id (fe80::1%eth0) names a local interface: never inside any listed network.
   if (address.includes('%')) return false;
   const family = isIP(address);

@@ -23,6 +23,7 @@ import type { JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../log.ts';
 import { compileSchema, type JsonSchema, toFieldProblems } from '../validation.ts';
 import { createHostRouter, registerPublishedEvents } from './capabilities.ts';
+import type { DatagramPolicy } from './datagram.ts';
 import { migratePlugin } from './db/index.ts';
 import type { EgressPolicy } from './egress.ts';
 import { PluginEnablement } from './enablement.ts';
@@ -55,6 +56,8 @@ export interface PluginHostDependencies {
   readonly secretsKey: Buffer | undefined;
   /** What the operator allows plugin egress beyond declared public hosts. */
   readonly egress: EgressPolicy;
+  /** The networks the operator allows plugins' datagrams to (DATAGRAM_ALLOW_NETWORKS); absent: none. */
+  readonly datagram?: DatagramPolicy;
   readonly clock: Clock;
   readonly log: Logger;
   readonly kernelVersion: string;
@@ -191,6 +194,7 @@ async function activate(
       secrets,
       services,
       egress: deps.egress,
+      datagram: deps.datagram,
     }),
   });
   mountRoutes(manifest, sandbox, enablement, deps.routes);

@@ -97,6 +97,7 @@ function complete(): Json {
         { host: 'api.stripe.com', description: 'Card payments.' },
         { host: '*.example-bank.com', ports: [443, 8443] },
       ],
+      datagram: { ports: [3799], description: 'RADIUS CoA and Disconnect-Request to the NAS.' },
       services: {
         exports: [
           {
@@ -329,6 +330,27 @@ describe('parseManifest refuses', () => {
       'an egress port out of range',
       (m) => (m.capabilities.egress = [{ host: 'api.stripe.com', ports: [0] }]),
       ['/capabilities/egress/0/ports/0'],
+    ],
+    ['a datagram block without ports', (m) => (m.capabilities.datagram = {}), ['/capabilities/datagram/ports']],
+    [
+      'a datagram block with no port in its list',
+      (m) => (m.capabilities.datagram = { ports: [] }),
+      ['/capabilities/datagram/ports'],
+    ],
+    [
+      'a datagram port out of range',
+      (m) => (m.capabilities.datagram = { ports: [3799, 65536] }),
+      ['/capabilities/datagram/ports/1'],
+    ],
+    [
+      'a datagram port listed twice',
+      (m) => (m.capabilities.datagram = { ports: [3799, 3799] }),
+      ['/capabilities/datagram/ports'],
+    ],
+    [
+      'a datagram block naming hosts, which the operator decides',
+      (m) => (m.capabilities.datagram = { ports: [3799], hosts: ['10.0.0.1'] }),
+      ['/capabilities/datagram/hosts'],
     ],
     [
       'a service call without a function name',
