@@ -328,6 +328,8 @@ export default definePlugin({
   services: {
     // The payment-provider extension point: gateway plugins record confirmed payments here.
     recordPayment: (ctx, input) => recordPayment(ctx, input as NewPayment),
+    // Usage from the network (dotmac.radius's accounting), as POST /usage takes it.
+    recordUsage: (ctx, input) => recordUsage(ctx, input as UsageBody),
   },
 
   async onEvent(ctx, event) {

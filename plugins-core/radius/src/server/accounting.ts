@@ -1,0 +1,157 @@
+// Accounting into usage: each session's running total (Start, Interim-Update, Stop in radacct)
+// less what was already counted is new traffic, added to its subscription's day. The days that
+// changed go to billing (absolute totals, so sending one again is harmless), and a subscription
+// whose month crossed its cap is throttled live: its reply rows get the throttle speed and its
+// online sessions a CoA. A new month lifts last month's throttles.
+import type { PluginContext } from '@dotmac/sdk';
+import { type Account, speedOf } from './aaa.ts';
+import { type AccountRow, accountColumns, monthOf, rewriteReply, toAccount } from './accounts.ts';
+import { requeueStale } from './changes.ts';
+import { settingsOf } from './settings.ts';
+
+/** A GB of a data cap: 10^9 bytes, as ISPs sell them. */
+const GB = 1_000_000_000n;
+/** Sessions updated this long ago or earlier are finished with. */
+const LOOKBACK = '3 days';
+/** Usage records per call to billing (its limit is 5,000). */
+const BILLING_BATCH = 2000;
+
+interface NewTraffic {
+  radacctid: string;
+  subscription_id: string;
+  customer_id: string;
+  total: string;
+  counted: string;
+  day: string;
+}
+
+export interface IngestResult {
+  readonly sessions: number;
+  readonly days: number;
+  readonly throttled: number;
+}
+
+export async function ingestAccounting(ctx: PluginContext): Promise<IngestResult> {
+  const now = (await ctx.clock.now()).toISOString();
+  const month = monthOf(now);
+  await requeueStale(ctx, now);
+  const traffic = await ctx.db.query<NewTraffic>(
+    `select r.radacctid::text, a.subscription_id::text, a.customer_id,
+            (coalesce(r.acctinputoctets, 0) + coalesce(r.acctoutputoctets, 0))::text as total,
+            coalesce(s.counted_bytes, 0)::text as counted,
+            to_char(coalesce(r.acctstoptime, r.acctupdatetime, r.acctstarttime) at time zone 'UTC', 'YYYY-MM-DD') as day
+       from radacct r
+       join accounts a on a.username = r.username
+       left join session_usage s on s.radacctid = r.radacctid
+      where r.acctupdatetime >= now() - interval '${LOOKBACK}'
+        and coalesce(r.acctinputoctets, 0) + coalesce(r.acctoutputoctets, 0) > coalesce(s.counted_bytes, 0)`,
+  );
+  if (traffic.length > 0) {
+    const byDay = new Map<string, { subscription_id: string; customer_id: string; day: string; bytes: bigint }>();
+    for (const t of traffic) {
+      const key = `${t.subscription_id}|${t.day}`;
+      const entry = byDay.get(key) ?? {
+        subscription_id: t.subscription_id,
+        customer_id: t.customer_id,
+        day: t.day,
+        bytes: 0n,
+      };
+      entry.bytes += BigInt(t.total) - BigInt(t.counted);
+      byDay.set(key, entry);
+    }
+    const days = [...byDay.values()].map((d) => ({ ...d, bytes: d.bytes.toString() }));
+    const sessions = traffic.map((t) => ({ radacctid: t.radacctid, counted: t.total }));
+    await ctx.db.transaction([
+      {
+        sql: `insert into usage_daily (tenant_id, subscription_id, customer_id, day, bytes)
+              select $1, d.subscription_id, d.customer_id, d.day, d.bytes
+                from jsonb_to_recordset($2::jsonb) as d(subscription_id uuid, customer_id text, day date, bytes numeric)
+              on conflict (tenant_id, subscription_id, day) do update set bytes = usage_daily.bytes + excluded.bytes`,
+        params: [ctx.tenantId, JSON.stringify(days)],
+      },
+      {
+        sql: `insert into session_usage (tenant_id, radacctid, counted_bytes)
+              select $1, s.radacctid, s.counted
+                from jsonb_to_recordset($2::jsonb) as s(radacctid bigint, counted numeric)
+              on conflict (tenant_id, radacctid) do update set counted_bytes = excluded.counted_bytes`,
+        params: [ctx.tenantId, JSON.stringify(sessions)],
+      },
+    ]);
+  }
+  const reported = await reportToBilling(ctx);
+  const throttled = await applyCaps(ctx, month, now);
+  await liftLastMonthsThrottles(ctx, month, now);
+  return { sessions: traffic.length, days: reported, throttled };
+}
+
+/** Sends every day whose total billing has not seen yet; marks it seen once billing took it. */
+async function reportToBilling(ctx: PluginContext): Promise<number> {
+  let sent = 0;
+  for (;;) {
+    const days = await ctx.db.query<{ subscription_id: string; day: string; bytes: string }>(
+      `select subscription_id::text, to_char(day, 'YYYY-MM-DD') as day, bytes::text
+         from usage_daily where bytes <> reported_bytes order by day, subscription_id limit ${BILLING_BATCH}`,
+    );
+    if (days.length === 0) return sent;
+    await ctx.services.call('dotmac.billing.recordUsage', {
+      records: days.map((d) => ({ subscriptionId: d.subscription_id, day: d.day, bytes: d.bytes })),
+    });
+    await ctx.db.query(
+      `update usage_daily u set reported_bytes = d.bytes
+         from jsonb_to_recordset($1::jsonb) as d(subscription_id uuid, day date, bytes numeric)
+        where u.subscription_id = d.subscription_id and u.day = d.day`,
+      [JSON.stringify(days)],
+    );
+    sent += days.length;
+  }
+}
+
+/** Throttles (or, without a throttle speed, only reports) the accounts whose month crossed the cap. */
+async function applyCaps(ctx: PluginContext, month: string, now: string): Promise<number> {
+  const over = await ctx.db.query<AccountRow & { used: string }>(
+    `select ${accountColumns('a')}, u.used::text
+       from accounts a
+       join (select subscription_id, sum(bytes) as used from usage_daily
+              where day >= $1::date and day < ($1::date + interval '1 month') group by subscription_id) u
+         on u.subscription_id = a.subscription_id
+      where a.data_cap_gb is not null and u.used > a.data_cap_gb::numeric * ${GB}
+        and a.throttled_month is distinct from $2`,
+    [`${month}-01`, month],
+  );
+  if (over.length === 0) return 0;
+  const settings = await settingsOf(ctx);
+  let throttled = 0;
+  for (const row of over) {
+    const before: Account = toAccount(row, month);
+    const after: Account = { ...before, throttled: true };
+    const event = {
+      name: 'radius.cap-exceeded',
+      payload: {
+        subscriptionId: row.subscription_id,
+        accountId: row.customer_id,
+        month,
+        usedBytes: row.used,
+        capBytes: (BigInt(row.data_cap_gb ?? 0) * GB).toString(),
+        throttleKbps: row.throttle_kbps === null ? null : speedOf(after).downloadKbps,
+      },
+    };
+    await rewriteReply(ctx, before, after, settings, month, 'throttle', now, [event]);
+    if (row.throttle_kbps !== null) throttled += 1;
+  }
+  return throttled;
+}
+
+/** A new month: the accounts throttled in an earlier month get their plan's speed back. */
+async function liftLastMonthsThrottles(ctx: PluginContext, month: string, now: string): Promise<void> {
+  const rows = await ctx.db.query<AccountRow>(
+    `select ${accountColumns()} from accounts where throttled_month is not null and throttled_month <> $1`,
+    [month],
+  );
+  if (rows.length === 0) return;
+  const settings = await settingsOf(ctx);
+  for (const row of rows) {
+    const before = toAccount({ ...row, throttled_month: month }, month);
+    const after = toAccount(row, month);
+    await rewriteReply(ctx, before, after, settings, null, 'unthrottle', now);
+  }
+}
