@@ -336,6 +336,8 @@ describe('a subscriber from activation to the next invoice, on FreeRADIUS', { ti
     const cut = await nasReceives((p) => p.code === 'Disconnect-Request', 60_000);
     expect(attribute(cut, 'Acct-Session-Id')).toBe('S-2');
     expect(attribute(cut, 'User-Name')).toBe(USERNAME);
+    // The NAS ended the session and says so, as a NAS does.
+    expect((await account('Stop', 'S-2')).code).toBe('Accounting-Response');
     await untilState('suspended');
 
     const garden = await signIn();
@@ -390,5 +392,191 @@ describe('a subscriber from activation to the next invoice, on FreeRADIUS', { ti
     const usage = full.lines.filter((l) => l.kind === 'usage');
     // 1.5 GB used, 1 GB included: 0.5 GB at 2.00.
     expect(usage.map((l) => l.total)).toEqual(['1.00']);
+  });
+});
+
+describe('live changes the NAS refuses or does not answer', { timeout: 120_000 }, () => {
+  test('a NAK is recorded with its Error-Cause; a NAS that answers only a retransmission gets it', async () => {
+    expect((await account('Start', 'S-3')).code).toBe('Accounting-Response');
+    nas.setPolicy({ nak: 503 });
+    expect(
+      expectStatus(await as(`${P.radius}/accounts/${subscriptionId}/disconnect`, { method: 'POST' }), 200).body,
+    ).toEqual({ queued: 1 });
+    await until('the Disconnect-Request is recorded as refused', async () => {
+      const page = expectStatus(await as(`${P.radius}/changes?subscriptionId=${subscriptionId}`), 200).body;
+      const [latest] = page.items as { reason: string; status: string; errorCause: string | null }[];
+      return (
+        latest?.reason === 'staff' && latest.status === 'nak' && latest.errorCause === '503 Session-Context-Not-Found'
+      );
+    });
+
+    // The first packet is lost; the retransmission (the same packet) is answered.
+    let seen = 0;
+    nas.setPolicy(() => (++seen === 1 ? 'silent' : 'ack'));
+    expectStatus(await as(`${P.radius}/accounts/${subscriptionId}/disconnect`, { method: 'POST' }), 200);
+    await until('the retransmitted Disconnect-Request is acknowledged', async () => {
+      const page = expectStatus(await as(`${P.radius}/changes?subscriptionId=${subscriptionId}`), 200).body;
+      const [latest] = page.items as { status: string; attempts: number }[];
+      return latest?.status === 'ack' && latest.attempts === 2;
+    });
+    const [first, second] = nas.received.slice(-2);
+    expect(second?.raw.equals(first?.raw as Buffer)).toBe(true);
+    nas.setPolicy('ack');
+    expect((await account('Stop', 'S-3')).code).toBe('Accounting-Response');
+  });
+});
+
+describe('reconciliation against planted drift', { timeout: 180_000 }, () => {
+  test('a suspended user left active in RADIUS and online, and an active user missing, are each reported, then fixed', async () => {
+    const inRadius = (table: string) => `"${RADIUS_SCHEMA}".${table}`;
+    // Bob: a second subscriber, active.
+    const bobAccount = expectStatus(
+      await as('/api/v1/p/dotmac.customers/accounts', {
+        method: 'POST',
+        body: { kind: 'residential', name: 'Bob Kahn', currency: 'USD', status: 'active' },
+      }),
+      201,
+    ).body.id;
+    const bob = expectStatus(
+      await as(`${P.subscriptions}/subscriptions`, {
+        method: 'POST',
+        body: { accountId: bobAccount, planId: plans.fibre20 },
+      }),
+      201,
+    ).body.id as string;
+    expectStatus(
+      await as(`${P.provisioning}/services/${bob}/access`, {
+        method: 'PUT',
+        body: { access: 'pppoe', username: 'bob@fibre', password: 'bob-password-1' },
+      }),
+      200,
+    );
+    expectStatus(await as(`${P.subscriptions}/subscriptions/${bob}/activate`, { method: 'POST', body: {} }), 200);
+    await untilState('active', bob);
+    // Ada: suspended by staff, then planted back as active in radcheck (no walled garden, no reject), and online.
+    expectStatus(
+      await as(`${P.subscriptions}/subscriptions/${subscriptionId}/suspend`, {
+        method: 'POST',
+        body: { reason: 'manual' },
+      }),
+      200,
+    );
+    await untilState('suspended');
+    await t.kernel.db.query(`update ${inRadius('accounts')} set state = 'active' where subscription_id = $1`, [
+      subscriptionId,
+    ]);
+    await t.kernel.db.query(`delete from ${inRadius('radusergroup')} where username = $1`, [USERNAME]);
+    await t.kernel.db.query(`delete from ${inRadius('radcheck')} where username = $1 and attribute = 'Auth-Type'`, [
+      USERNAME,
+    ]);
+    expect((await signIn()).code).toBe('Access-Accept');
+    expect((await account('Start', 'S-4')).code).toBe('Accounting-Response');
+    // Bob's AAA account vanishes.
+    await t.kernel.db.query(`delete from ${inRadius('accounts')} where subscription_id = $1`, [bob]);
+    await t.kernel.db.query(`delete from ${inRadius('radcheck')} where username = 'bob@fibre'`);
+
+    type Report = { drift: number; items: { kind: string; subscriptionId: string | null; fixed: unknown }[] };
+    const report = expectStatus(
+      await as(`${P.provisioning}/reconciliations`, { method: 'POST', body: { fix: false } }),
+      201,
+    ).body as Report;
+    const found = report.items.map((i) => `${i.kind} ${i.subscriptionId}`);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        `suspended-not-walled ${subscriptionId}`,
+        `suspended-online ${subscriptionId}`,
+        `active-missing ${bob}`,
+      ]),
+    );
+    // Reporting changed nothing: Ada still signs in at full speed.
+    expect((await signIn()).attributes['Mikrotik-Address-List']).toBeUndefined();
+
+    const fixed = expectStatus(
+      await as(`${P.provisioning}/reconciliations`, { method: 'POST', body: { fix: true } }),
+      201,
+    ).body as Report;
+    expect(fixed.items.every((i) => (i.fixed as { outcome: string } | null)?.outcome === 'done')).toBe(true);
+    await nasReceives((p) => p.code === 'Disconnect-Request' && attribute(p, 'Acct-Session-Id') === 'S-4');
+    expect((await account('Stop', 'S-4')).code).toBe('Accounting-Response');
+    let again: Report | undefined;
+    await until(`a reconciliation finds no drift (last: ${JSON.stringify(again)})`, async () => {
+      again = expectStatus(await as(`${P.provisioning}/reconciliations`, { method: 'POST', body: { fix: false } }), 201)
+        .body as Report;
+      return again.drift === 0;
+    }).catch((e) => {
+      throw new Error(`${(e as Error).message}: ${JSON.stringify(again)}`);
+    });
+    // Manual suspension: the tenant's policy for staff suspensions is reject.
+    expect((await signIn()).code).toBe('Access-Reject');
+    const bobIn = await radclient({
+      port: radius.authPort,
+      secret: NAS_SECRET,
+      kind: 'auth',
+      attributes: { 'User-Name': 'bob@fibre', 'User-Password': 'bob-password-1', 'NAS-IP-Address': '127.0.0.1' },
+    });
+    expect(bobIn.code).toBe('Access-Accept');
+  });
+});
+
+describe('bad input changes nothing', () => {
+  const count = async (sql: string) => Number((await t.kernel.db.query<{ n: number }>(sql))[0]?.n);
+
+  test('a NAS with a malformed IP is refused naming the field', async () => {
+    const before = await count(`select count(*)::int as n from "${pluginDbNames('dotmac.network').schema}".devices`);
+    const refused = await as(`${P.network}/devices`, {
+      method: 'POST',
+      body: {
+        kind: 'nas',
+        name: 'bad-nas',
+        vendor: 'mikrotik',
+        managementAddress: '10.0.0.300',
+        radiusSecret: 's3cret',
+      },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(refused.body.errors.map((e: { pointer: string }) => e.pointer)).toContain('/body/managementAddress');
+    expect(await count(`select count(*)::int as n from "${pluginDbNames('dotmac.network').schema}".devices`)).toBe(
+      before,
+    );
+  });
+
+  test('a plan with a negative speed is refused naming the field', async () => {
+    const before = await count(`select count(*)::int as n from "${pluginDbNames('dotmac.catalog').schema}".plans`);
+    const refused = await as(`${P.catalog}/plans`, {
+      method: 'POST',
+      body: {
+        code: 'BROKEN',
+        name: 'Broken',
+        kind: 'internet',
+        prices: { USD: '10.00' },
+        billingCycle: 'monthly',
+        payment: 'prepaid',
+        contractMonths: 0,
+        internet: { downloadKbps: -20_000, uploadKbps: 5_000 },
+      },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors.map((e: { pointer: string }) => e.pointer)).toContain('/body/internet/downloadKbps');
+    expect(await count(`select count(*)::int as n from "${pluginDbNames('dotmac.catalog').schema}".plans`)).toBe(
+      before,
+    );
+  });
+
+  test('a duplicate PPPoE username is refused naming the field', async () => {
+    const other = expectStatus(
+      await as(`${P.subscriptions}/subscriptions`, { method: 'POST', body: { accountId, planId: plans.fibre20 } }),
+      201,
+    ).body.id as string;
+    const refused = await as(`${P.provisioning}/services/${other}/access`, {
+      method: 'PUT',
+      body: { access: 'pppoe', username: USERNAME, password: 'another-password' },
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body.errors.map((e: { pointer: string }) => e.pointer)).toContain('/body/username');
+    const held = await count(
+      `select count(*)::int as n from "${pluginDbNames('dotmac.provisioning').schema}".access_credentials where username = '${USERNAME}'`,
+    );
+    expect(held).toBe(1);
   });
 });
