@@ -8,11 +8,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { pluginDbNames } from '@dotmac/kernel';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type ReceivedPacket, startTestNas, type TestNas } from '../../plugins-core/radius/test/support/test-nas.ts';
 import { type FreeRadius, radclient, startFreeRadius } from '../support/freeradius.ts';
 import { call, type HttpAnswer } from '../support/http.ts';
 import { bootTestKernel, type TestKernel } from '../support/kernel.ts';
 import { createMailbox, createTenantWithOwner, type Installation } from '../support/portal-users.ts';
-import { type ReceivedPacket, startTestNas, type TestNas } from '../support/test-nas.ts';
 
 const CORE = fileURLToPath(new URL('../../plugins-core/', import.meta.url));
 const ADMIN_TOKEN = randomUUID();

@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startTestNas, type TestNas } from '../support/test-nas.ts';
+import { startTestNas, type TestNas } from '../../plugins-core/radius/test/support/test-nas.ts';
 
 const SECRET = 'nas-secret-ñ';
 

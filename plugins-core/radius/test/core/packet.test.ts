@@ -6,7 +6,6 @@ import { build } from 'esbuild';
 import fc from 'fast-check';
 import ivm from 'isolated-vm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { answerRequest, startTestNas, type TestNas, verifyRequest } from '../../../../test/support/test-nas.ts';
 import {
   decodeAnswer,
   decodePacket,
@@ -17,6 +16,7 @@ import {
   type RequestAttribute,
   type RequestCode,
 } from '../../src/server/packet.ts';
+import { answerRequest, startTestNas, type TestNas, verifyRequest } from '../support/test-nas.ts';
 
 const hex = (text: string) => Uint8Array.from(Buffer.from(text, 'hex'));
 const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
