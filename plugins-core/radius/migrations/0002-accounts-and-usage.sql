@@ -49,6 +49,12 @@ create table session_usage (
   primary key (tenant_id, radacctid)
 );
 
+-- One row per tenant, locked by each accounting ingest: two ingests at once would count the
+-- same growth twice.
+create table ingest_locks (
+  tenant_id uuid primary key
+);
+
 -- Live changes sent to NASes (RFC 5176), one per session targeted, and their answers.
 create table changes (
   id uuid primary key,

@@ -16,15 +16,6 @@ const LOOKBACK = '3 days';
 /** Usage records per call to billing (its limit is 5,000). */
 const BILLING_BATCH = 2000;
 
-interface NewTraffic {
-  radacctid: string;
-  subscription_id: string;
-  customer_id: string;
-  total: string;
-  counted: string;
-  day: string;
-}
-
 export interface IngestResult {
   readonly sessions: number;
   readonly days: number;
@@ -35,53 +26,41 @@ export async function ingestAccounting(ctx: PluginContext): Promise<IngestResult
   const now = (await ctx.clock.now()).toISOString();
   const month = monthOf(now);
   await requeueStale(ctx, now);
-  const traffic = await ctx.db.query<NewTraffic>(
-    `select r.radacctid::text, a.subscription_id::text, a.customer_id,
-            (coalesce(r.acctinputoctets, 0) + coalesce(r.acctoutputoctets, 0))::text as total,
-            coalesce(s.counted_bytes, 0)::text as counted,
-            to_char(coalesce(r.acctstoptime, r.acctupdatetime, r.acctstarttime) at time zone 'UTC', 'YYYY-MM-DD') as day
-       from radacct r
-       join accounts a on a.username = r.username
-       left join session_usage s on s.radacctid = r.radacctid
-      where r.acctupdatetime >= now() - interval '${LOOKBACK}'
-        and coalesce(r.acctinputoctets, 0) + coalesce(r.acctoutputoctets, 0) > coalesce(s.counted_bytes, 0)`,
-  );
-  if (traffic.length > 0) {
-    const byDay = new Map<string, { subscription_id: string; customer_id: string; day: string; bytes: bigint }>();
-    for (const t of traffic) {
-      const key = `${t.subscription_id}|${t.day}`;
-      const entry = byDay.get(key) ?? {
-        subscription_id: t.subscription_id,
-        customer_id: t.customer_id,
-        day: t.day,
-        bytes: 0n,
-      };
-      entry.bytes += BigInt(t.total) - BigInt(t.counted);
-      byDay.set(key, entry);
-    }
-    const days = [...byDay.values()].map((d) => ({ ...d, bytes: d.bytes.toString() }));
-    const sessions = traffic.map((t) => ({ radacctid: t.radacctid, counted: t.total }));
-    await ctx.db.transaction([
-      {
-        sql: `insert into usage_daily (tenant_id, subscription_id, customer_id, day, bytes)
-              select $1, d.subscription_id, d.customer_id, d.day, d.bytes
-                from jsonb_to_recordset($2::jsonb) as d(subscription_id uuid, customer_id text, day date, bytes numeric)
-              on conflict (tenant_id, subscription_id, day) do update set bytes = usage_daily.bytes + excluded.bytes`,
-        params: [ctx.tenantId, JSON.stringify(days)],
-      },
-      {
-        sql: `insert into session_usage (tenant_id, radacctid, counted_bytes)
-              select $1, s.radacctid, s.counted
-                from jsonb_to_recordset($2::jsonb) as s(radacctid bigint, counted numeric)
-              on conflict (tenant_id, radacctid) do update set counted_bytes = excluded.counted_bytes`,
-        params: [ctx.tenantId, JSON.stringify(sessions)],
-      },
-    ]);
-  }
+  // One transaction, behind the tenant's ingest lock: a second ingest (the cron job and the
+  // route at once, two workers) waits, then sees what the first counted and adds only the rest.
+  const results = await ctx.db.transaction([
+    { sql: 'insert into ingest_locks (tenant_id) values ($1) on conflict do nothing', params: [ctx.tenantId] },
+    { sql: 'select tenant_id from ingest_locks where tenant_id = $1 for update', params: [ctx.tenantId] },
+    {
+      sql: `with traffic as (
+              select r.radacctid, a.subscription_id, a.customer_id,
+                     coalesce(r.acctinputoctets, 0) + coalesce(r.acctoutputoctets, 0) as total,
+                     coalesce(s.counted_bytes, 0) as counted,
+                     (coalesce(r.acctstoptime, r.acctupdatetime, r.acctstarttime) at time zone 'UTC')::date as day
+                from radacct r
+                join accounts a on a.username = r.username
+                left join session_usage s on s.radacctid = r.radacctid
+               where r.acctupdatetime >= $2::timestamptz - interval '${LOOKBACK}'
+                 and coalesce(r.acctinputoctets, 0) + coalesce(r.acctoutputoctets, 0) > coalesce(s.counted_bytes, 0)
+            ), sessions as (
+              insert into session_usage (tenant_id, radacctid, counted_bytes)
+              select $1, radacctid, total from traffic
+              on conflict (tenant_id, radacctid) do update set counted_bytes = excluded.counted_bytes
+            ), days as (
+              insert into usage_daily (tenant_id, subscription_id, customer_id, day, bytes)
+              select $1, subscription_id, customer_id, day, sum(total - counted) from traffic
+               group by subscription_id, customer_id, day
+              on conflict (tenant_id, subscription_id, day) do update set bytes = usage_daily.bytes + excluded.bytes
+            )
+            select count(*)::int as sessions from traffic`,
+      params: [ctx.tenantId, now],
+    },
+  ]);
+  const sessions = Number(results[2]?.[0]?.sessions ?? 0);
   const reported = await reportToBilling(ctx);
   const throttled = await applyCaps(ctx, month, now);
   await liftLastMonthsThrottles(ctx, month, now);
-  return { sessions: traffic.length, days: reported, throttled };
+  return { sessions, days: reported, throttled };
 }
 
 /** Sends every day whose total billing has not seen yet; marks it seen once billing took it. */

@@ -56,7 +56,7 @@ export default definePlugin({
       const rows = await ctx.db.query<AccountRow>(
         `select ${accountColumns()} from accounts
           where ($1::text is null or state = $1)
-            and ($2::boolean is null or ((throttled_month = $3 and throttle_kbps is not null) = $2))
+            and ($2::boolean is null or ((coalesce(throttled_month = $3, false) and throttle_kbps is not null) = $2))
             and ($4::text is null or username > $4)
           order by username limit $5`,
         [q.state ?? null, q.throttled ?? null, month, q.cursor ?? null, limit + 1],
