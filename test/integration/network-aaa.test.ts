@@ -30,6 +30,16 @@ const RADIUS_SCHEMA = pluginDbNames('dotmac.radius').schema;
 const DAY = 86_400_000;
 const MB = 1_000_000;
 
+/** Invoices due on issue; a suspension one day overdue; the plans' usage over 1 GB at 2.00/GB. */
+const BILLING_CONFIG = {
+  paymentTermsDays: 0,
+  dunning: { graceDays: 0, steps: [{ name: 'suspend', afterDays: 1, action: 'suspend' }] },
+  usagePricing: {
+    'FIBRE-20': { kind: 'overage', includedGb: '1', pricePerGb: '2.00' },
+    'FIBRE-50': { kind: 'overage', includedGb: '1', pricePerGb: '2.00' },
+  },
+};
+
 /** The kernel's clock: real time, moved on by the test for dunning and the next cycle. */
 let offsetMs = 0;
 const clock = { now: () => new Date(Date.now() + offsetMs) };
@@ -170,16 +180,8 @@ beforeAll(async () => {
     'dotmac.radius',
     'dotmac.provisioning',
   ]));
-  // Invoices due on issue; a suspension one day overdue; the plan's usage over 1 GB at 2.00/GB.
   expectStatus(
-    await operator('PUT', `/api/v1/admin/tenants/${tenantId}/plugins/dotmac.billing/config`, {
-      paymentTermsDays: 0,
-      dunning: { graceDays: 0, steps: [{ name: 'suspend', afterDays: 1, action: 'suspend' }] },
-      usagePricing: {
-        'FIBRE-20': { kind: 'overage', includedGb: '1', pricePerGb: '2.00' },
-        'FIBRE-50': { kind: 'overage', includedGb: '1', pricePerGb: '2.00' },
-      },
-    }),
+    await operator('PUT', `/api/v1/admin/tenants/${tenantId}/plugins/dotmac.billing/config`, BILLING_CONFIG),
     200,
   );
 
@@ -578,5 +580,63 @@ describe('bad input changes nothing', () => {
       `select count(*)::int as n from "${pluginDbNames('dotmac.provisioning').schema}".access_credentials where username = '${USERNAME}'`,
     );
     expect(held).toBe(1);
+  });
+});
+
+describe('a tenant whose dunning policy rejects', { timeout: 120_000 }, () => {
+  test('suspension by dunning disconnects the session and the next Access-Request is rejected', async () => {
+    expectStatus(
+      await operator('PUT', `/api/v1/admin/tenants/${tenantId}/plugins/dotmac.billing/config`, {
+        ...BILLING_CONFIG,
+        suspensionMode: 'reject',
+      }),
+      200,
+    );
+    const carolAccount = expectStatus(
+      await as('/api/v1/p/dotmac.customers/accounts', {
+        method: 'POST',
+        body: { kind: 'residential', name: 'Carol Shaw', currency: 'USD', status: 'active' },
+      }),
+      201,
+    ).body.id;
+    const carol = expectStatus(
+      await as(`${P.subscriptions}/subscriptions`, {
+        method: 'POST',
+        body: { accountId: carolAccount, planId: plans.fibre20 },
+      }),
+      201,
+    ).body.id as string;
+    const login = { 'User-Name': 'carol@fibre', 'User-Password': 'carol-password-1', 'NAS-IP-Address': '127.0.0.1' };
+    expectStatus(
+      await as(`${P.provisioning}/services/${carol}/access`, {
+        method: 'PUT',
+        body: { access: 'pppoe', username: login['User-Name'], password: login['User-Password'] },
+      }),
+      200,
+    );
+    expectStatus(await as(`${P.subscriptions}/subscriptions/${carol}/activate`, { method: 'POST', body: {} }), 200);
+    await untilState('active', carol);
+    const signInCarol = () => radclient({ port: radius.authPort, secret: NAS_SECRET, kind: 'auth', attributes: login });
+    expect((await signInCarol()).code).toBe('Access-Accept');
+    const start = await radclient({
+      port: radius.acctPort,
+      secret: NAS_SECRET,
+      kind: 'acct',
+      attributes: { 'Acct-Status-Type': 'Start', 'User-Name': login['User-Name'], 'Acct-Session-Id': 'S-5' },
+    });
+    expect(start.code).toBe('Accounting-Response');
+
+    const day = clock.now().toISOString().slice(0, 10);
+    const run = expectStatus(await as(`${P.billing}/runs`, { method: 'POST', body: { day } }), 202).body;
+    await until(
+      'the billing run is done',
+      async () => (await as(`${P.billing}/runs/${run.id}`)).body.status === 'done',
+    );
+    offsetMs += 2 * DAY;
+    await t.kernel.plugins.enqueueJob('dotmac.billing', tenantId, 'dunning', null);
+    const cut = await nasReceives((p) => p.code === 'Disconnect-Request' && attribute(p, 'Acct-Session-Id') === 'S-5');
+    expect(attribute(cut, 'User-Name')).toBe('carol@fibre');
+    await untilState('suspended', carol);
+    expect((await signInCarol()).code).toBe('Access-Reject');
   });
 });
