@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createTestbed, type Testbed, type TestResponse } from '@dotmac/sdk/testing';
 import { expect } from 'vitest';
+import type { UpsertAccount } from '../../src/server/accounts.ts';
 
 const CLIENT = fileURLToPath(new URL('../fixtures/aaa-client/', import.meta.url));
 const CLI = fileURLToPath(new URL('../../../../sdk/src/cli.ts', import.meta.url));
@@ -85,25 +86,6 @@ export async function startAaaBed(options: {
 /** A route of dotmac.radius, for a tenant. */
 export const radius = <Body = unknown>(bed: Testbed, tenant: string, route: string, body?: unknown) =>
   bed.request<Body>(tenant, route, body, RADIUS);
-
-/** upsertAccount's input (schemas/upsert-account.json). */
-export interface UpsertAccount {
-  readonly subscriptionId: string;
-  readonly accountId: string;
-  readonly access: 'pppoe' | 'ipoe';
-  readonly username: string;
-  readonly password: string | null;
-  readonly downloadKbps: number;
-  readonly uploadKbps: number;
-  readonly burstKbps?: number | null;
-  readonly burstThresholdKbps?: number | null;
-  readonly burstTimeSeconds?: number | null;
-  readonly framedIp: string | null;
-  readonly framedIpv6Prefix: string | null;
-  readonly state: 'active' | 'walled-garden' | 'rejected';
-  readonly dataCapGb: number | null;
-  readonly throttleKbps: number | null;
-}
 
 /** A PPPoE subscriber on a 20/5 Mbit/s plan, unlimited, active; `changes` set the rest. */
 export function pppoe(changes: Partial<UpsertAccount> = {}): UpsertAccount {
