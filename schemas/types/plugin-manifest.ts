@@ -307,6 +307,9 @@ input: (JsonSchema | SchemaFile)
  */
 output: (JsonSchema | SchemaFile)
 }
+/**
+ * One screen, tab, widget, panel or navigation entry a plugin adds to a portal. Every slot but nav needs a module.
+ */
 export interface UiContribution {
 /**
  * Portal the contribution appears in.
@@ -321,9 +324,9 @@ slot: ("route" | "nav" | "dashboard-widget" | "detail-tab" | "settings-panel")
  */
 path: string
 /**
- * Module exposed by the plugin's Module Federation remote that renders the contribution (./InvoiceList).
+ * Module exposed by the plugin's Module Federation remote that renders the contribution (./InvoiceList); a nav entry needs none.
  */
-module: string
+module?: string
 /**
  * Label shown for a nav entry, tab, widget or panel.
  */
@@ -332,6 +335,10 @@ title?: string
  * Permission a user needs to see the contribution: one this plugin defines, or one of a plugin it depends on. Absent: everyone who can use the portal.
  */
 permission?: string
+/**
+ * Position among the entries of the same slot (navigation order, tab order, widget order): lower first; 100 when absent.
+ */
+order?: number
 }
 export interface PermissionDeclaration {
 /**

@@ -67,8 +67,9 @@ export function registerPluginUiRoutes(routes: HttpRoutes, host: PluginHost): vo
               remote: remoteName(manifest.id),
               slot: u.slot,
               path: u.path,
-              module: u.module,
+              ...(u.module ? { module: u.module } : {}),
               ...(u.title ? { title: u.title } : {}),
+              ...(u.order !== undefined ? { order: u.order } : {}),
               ...(u.permission ? { permission: u.permission } : {}),
             });
           }

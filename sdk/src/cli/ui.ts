@@ -39,7 +39,7 @@ export interface UiBuildResult {
  */
 export async function buildUi(root: string, manifest: PluginManifest): Promise<UiBuildResult | undefined> {
   const outDir = join(root, UI_DIR);
-  const modules = [...new Set((manifest.ui ?? []).map((contribution) => contribution.module))];
+  const modules = [...new Set((manifest.ui ?? []).flatMap((contribution) => contribution.module ?? []))];
   if (modules.length === 0) {
     await rm(outDir, { recursive: true, force: true });
     return undefined;
