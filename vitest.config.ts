@@ -18,7 +18,7 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'unit',
-          include: ['kernel/test/**/*.test.ts', 'schemas/**/*.test.ts'],
+          include: ['kernel/test/**/*.test.ts', 'schemas/**/*.test.ts', 'sdk/ui/test/**/*.test.ts', 'shell-ui/test/**/*.test.ts'],
           exclude: ['kernel/test/db/**'],
         },
       },
@@ -46,6 +46,10 @@ export default defineConfig({
       },
       {
         test: { ...shared, name: 'sdk', include: ['sdk/test/**/*.test.ts'] },
+      },
+      {
+        // Chromium against a running kernel and the built shell (npm test builds both first).
+        test: { ...shared, name: 'e2e', include: ['test/e2e/**/*.test.ts'] },
       },
     ],
   },

@@ -16,6 +16,7 @@ import { createApp } from './http/app.ts';
 import { REPLAY_DEAD_LETTERS_JOB, registerKernelRoutes } from './http/kernel-routes.ts';
 import { Metrics } from './http/metrics.ts';
 import { HttpRoutes } from './http/routes.ts';
+import { registerShellRoutes } from './http/shell-routes.ts';
 import { createIdentity, type Identity } from './identity/index.ts';
 import type { Mailer } from './identity/mail.ts';
 import { BullMqJobQueue } from './jobs/bullmq.ts';
@@ -53,6 +54,8 @@ export interface KernelOptions {
    * plugins-core/ and plugins-contrib/, and DATA_DIR/plugins (installed packages).
    */
   readonly pluginRoots?: readonly string[];
+  /** The built shell (index.html and assets/); default shell-ui/dist in the repository. */
+  readonly shellDir?: string;
   /** Where identity's mail goes (invitations, resets); default: SMTP_URL. */
   readonly mailer?: Mailer;
   /** Overrides the operator's egress policy from config (tests resolve made-up host names with `lookup`). */
@@ -172,6 +175,7 @@ export class Kernel {
       registerPluginSecretRoutes(kernel.routes, host.secrets);
       registerPluginMetrics(kernel.metrics, host);
       registerPluginUiRoutes(kernel.routes, host);
+      registerShellRoutes(kernel.routes, options.shellDir ?? join(REPOSITORY, 'shell-ui', 'dist'));
       const identity = createIdentity({
         config,
         db,

@@ -1,7 +1,7 @@
 // Generated from schemas/events/tenant.updated.json by `npm run schemas:types`. Do not edit.
 
 /**
- * A tenant's profile changed (name, hostnames, currency, time zone, locale or SaaS plan); carries the profile as it now is.
+ * A tenant's profile changed (name, hostnames, currency, time zone, locale, branding or SaaS plan); carries the profile as it now is.
  */
 export interface TenantUpdated {
 /**
@@ -13,7 +13,7 @@ tenantId: string
  * 
  * @minItems 1
  */
-changed: [("name" | "hostnames" | "currency" | "timeZone" | "locale" | "planId"), ...(("name" | "hostnames" | "currency" | "timeZone" | "locale" | "planId"))[]]
+changed: [("name" | "hostnames" | "currency" | "timeZone" | "locale" | "planId" | "branding"), ...(("name" | "hostnames" | "currency" | "timeZone" | "locale" | "planId" | "branding"))[]]
 /**
  * Display name of the tenant.
  */

@@ -184,6 +184,35 @@ export function registerAuthRoutes(routes: HttpRoutes, deps: AuthRouteDependenci
   );
 
   routes.add(
+    defineRoute<{ currentPassword: string; newPassword: string }>({
+      method: 'post',
+      path: '/api/v1/auth/password',
+      summary: 'Change the signed-in user’s password; every session of the user ends, this one included',
+      tags: ['auth'],
+      access: 'authenticated',
+      request: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['currentPassword', 'newPassword'],
+          properties: {
+            currentPassword: { ...passwordSchema, description: 'The password now.' },
+            newPassword: { ...passwordSchema, description: 'The new password.' },
+          },
+        },
+      },
+      responses: { 204: { description: 'Changed; sign in again with the new password.' } },
+      handler: async ({ c, body, principal }) => {
+        if (principal?.kind !== 'user' && !(principal?.kind === 'operator' && principal.userId)) {
+          throw new ValidationError('only a signed-in user has a password to change', []);
+        }
+        await deps.users.changePassword(principal.userId as string, body.currentPassword, body.newPassword);
+        return c.body(null, 204);
+      },
+    }),
+  );
+
+  routes.add(
     defineRoute({
       method: 'get',
       path: '/api/v1/auth/me',

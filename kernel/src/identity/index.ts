@@ -15,6 +15,7 @@ import { ApiKeys } from './api-keys.ts';
 import { type RequestRecord, registerAuditRoutes, requestAuditor } from './audit.ts';
 import { registerAuthRoutes } from './auth-routes.ts';
 import { createAuthenticator } from './authenticate.ts';
+import { registerBrandingRoute } from './branding-route.ts';
 import { createMailer, type Mailer } from './mail.ts';
 import { OneTimeTokens } from './one-time-tokens.ts';
 import { Plans } from './plans.ts';
@@ -127,6 +128,7 @@ export function createIdentity(deps: IdentityDependencies): Identity {
   registerTenantAdminRoutes(deps.routes, { db, users, roles, apiKeys, refreshTokens, plans, plugins: deps.plugins });
   registerTenantRoutes(deps.routes, tenants, plans, join(config.DATA_DIR, 'exports'));
   registerAuditRoutes(deps.routes, db);
+  registerBrandingRoute(deps.routes, tenants, platformHosts);
   registerPlatformRoutes(deps.routes, { db, users, signingKeys });
 
   return {

@@ -39,8 +39,18 @@ function actor(principal: Principal | undefined, requestId: string | undefined) 
   return { type: actorType, ...(actorId ? { id: actorId } : {}), ...(requestId ? { requestId } : {}) };
 }
 
+/** A module's sandbox state (degraded: its calls fail fast until the operator resets it) and this tenant's calls and faults. */
+function moduleHealth(plugins: PluginHost) {
+  return (pluginId: string, tenantId: string) => {
+    const stats = plugins.stats(pluginId);
+    const mine = stats.tenants.find((s) => s.tenantId === tenantId);
+    return { state: stats.state, calls: mine?.calls ?? 0, faults: mine?.faults ?? 0 };
+  };
+}
+
 export function registerTenantAdminRoutes(routes: HttpRoutes, deps: TenantAdminDependencies): void {
   const { db, users, roles, apiKeys } = deps;
+  const healthFor = moduleHealth(deps.plugins);
 
   routes.add(
     defineRoute({
@@ -339,12 +349,14 @@ export function registerTenantAdminRoutes(routes: HttpRoutes, deps: TenantAdminD
       summary: 'The installed modules: which the tenant’s plan allows and which are on',
       tags: ['modules'],
       access: { permission: 'kernel.plugins.manage' },
-      responses: { 200: { description: 'The modules.' } },
+      responses: { 200: { description: 'The modules, each with its health as this tenant sees it.' } },
       handler: async ({ c, tenantId }) => {
         const tenant = tenantId as string;
         const items = await deps.plugins.enablement.list(tenant);
         const allowed = await Promise.all(items.map((m) => deps.plans.allows(tenant, m.pluginId)));
-        return c.json({ items: items.map((m, i) => ({ ...m, allowedByPlan: allowed[i] })) });
+        return c.json({
+          items: items.map((m, i) => ({ ...m, allowedByPlan: allowed[i], health: healthFor(m.pluginId, tenant) })),
+        });
       },
     }),
   );

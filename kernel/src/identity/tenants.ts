@@ -26,6 +26,8 @@ export interface TenantRecord {
   readonly timeZone: string;
   /** BCP 47 language tag, canonical form (en, fr-CA). */
   readonly locale: string;
+  /** Logo and colours its portals show. */
+  readonly branding: TenantBranding;
   readonly planId: string | null;
   readonly status: TenantStatus;
   /** Why it is suspended, as its users are told; null unless suspended. */
@@ -33,6 +35,15 @@ export interface TenantRecord {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly closedAt: string | null;
+}
+
+/** How a tenant's portals look: its logo and colours; null fields use the shell's defaults. */
+export interface TenantBranding {
+  /** An https URL or a path on this host. */
+  readonly logoUrl: string | null;
+  /** CSS hex colour, #rrggbb. */
+  readonly primaryColor: string | null;
+  readonly accentColor: string | null;
 }
 
 /** The tenant's first administrator, whom the identity layer invites. */
@@ -49,6 +60,7 @@ export interface NewTenant {
   readonly currency: string;
   readonly timeZone: string;
   readonly locale: string;
+  readonly branding?: Partial<TenantBranding>;
   readonly planId?: string | null;
   readonly admin: FirstAdmin;
 }
@@ -60,6 +72,8 @@ export interface TenantPatch {
   readonly currency?: string;
   readonly timeZone?: string;
   readonly locale?: string;
+  /** Replaces the branding; absent fields become null. */
+  readonly branding?: Partial<TenantBranding>;
   readonly planId?: string | null;
 }
 
@@ -112,6 +126,25 @@ const profileProperties = {
   currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'Default currency, ISO 4217, e.g. NGN.' },
   timeZone: { type: 'string', minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Africa/Lagos, or UTC.' },
   locale: { type: 'string', minLength: 2, maxLength: 35, description: 'BCP 47 language tag, e.g. en or fr-CA.' },
+  branding: {
+    type: 'object',
+    additionalProperties: false,
+    description: 'How its portals look; absent fields use the defaults.',
+    properties: {
+      logoUrl: {
+        type: ['string', 'null'],
+        maxLength: 2000,
+        pattern: '^(https://|/)[^\\s"\'<>]*$',
+        description: 'Logo shown in its portals: an https URL or a path on this host.',
+      },
+      primaryColor: {
+        type: ['string', 'null'],
+        pattern: '^#[0-9a-fA-F]{6}$',
+        description: 'Main colour of its portals, #rrggbb.',
+      },
+      accentColor: { type: ['string', 'null'], pattern: '^#[0-9a-fA-F]{6}$', description: 'Accent colour, #rrggbb.' },
+    },
+  },
   planId: {
     type: ['string', 'null'],
     pattern: '^[a-z0-9][a-z0-9-]{0,62}$',
@@ -171,6 +204,7 @@ interface TenantRow {
   currency: string;
   time_zone: string;
   locale: string;
+  branding: Partial<TenantBranding> | null;
   plan_id: string | null;
   status: TenantStatus;
   suspended_reason: string | null;
@@ -179,7 +213,7 @@ interface TenantRow {
   closed_at: Date | string | null;
 }
 
-const SELECT_TENANT = `select t.id, t.slug, t.name, t.currency, t.time_zone, t.locale, t.plan_id, t.status,
+const SELECT_TENANT = `select t.id, t.slug, t.name, t.currency, t.time_zone, t.locale, t.branding, t.plan_id, t.status,
        t.suspended_reason, t.created_at, t.updated_at, t.closed_at,
        array(select h.hostname from kernel.tenant_hostname h where h.tenant_id = t.id order by h.hostname) as hostnames
   from kernel.tenant t`;
@@ -209,9 +243,18 @@ export class Tenants {
         await checkHostnamesFree(tx, profile.hostnames ?? [], undefined);
         const modules = profile.planId ? await this.plans.modulesToEnable(tx, profile.planId) : [];
         const [row] = await tx.query<{ id: string }>(
-          `insert into kernel.tenant (slug, name, currency, time_zone, locale, plan_id, created_at, updated_at)
-           values ($1, $2, $3, $4, $5, $6, $7, $7) returning id`,
-          [valid.slug, profile.name, profile.currency, profile.timeZone, profile.locale, profile.planId ?? null, now],
+          `insert into kernel.tenant (slug, name, currency, time_zone, locale, branding, plan_id, created_at, updated_at)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $8) returning id`,
+          [
+            valid.slug,
+            profile.name,
+            profile.currency,
+            profile.timeZone,
+            profile.locale,
+            JSON.stringify(brandingOf(profile.branding)),
+            profile.planId ?? null,
+            now,
+          ],
         );
         if (!row) throw new Error(`tenant ${valid.slug} was not written`);
         await addHostnames(tx, row.id, profile.hostnames ?? []);
@@ -251,8 +294,8 @@ export class Tenants {
           await addHostnames(tx, id, hostnames);
         }
         await tx.query(
-          `update kernel.tenant set name = $2, currency = $3, time_zone = $4, locale = $5, plan_id = $6, updated_at = $7
-            where id = $1`,
+          `update kernel.tenant set name = $2, currency = $3, time_zone = $4, locale = $5, plan_id = $6, updated_at = $7,
+                  branding = $8 where id = $1`,
           [
             id,
             wanted.name ?? before.name,
@@ -261,6 +304,7 @@ export class Tenants {
             wanted.locale ?? before.locale,
             wanted.planId === undefined ? before.planId : wanted.planId,
             now,
+            JSON.stringify(wanted.branding === undefined ? before.branding : brandingOf(wanted.branding)),
           ],
         );
         const after = await readTenant(tx, id);
@@ -359,6 +403,12 @@ export class Tenants {
           and t.status <> 'closed'`,
       [hostname],
     );
+    return row ? toRecord(row) : undefined;
+  }
+
+  /** The tenant with this slug unless it is closed. */
+  async bySlug(slug: string): Promise<TenantRecord | undefined> {
+    const [row] = await this.db.query<TenantRow>(`${SELECT_TENANT} where t.slug = $1 and t.status <> 'closed'`, [slug]);
     return row ? toRecord(row) : undefined;
   }
 
@@ -587,6 +637,12 @@ function changedFields(before: TenantRecord, wanted: TenantPatch): string[] {
   if (wanted.timeZone !== undefined && wanted.timeZone !== before.timeZone) changed.push('timeZone');
   if (wanted.locale !== undefined && wanted.locale !== before.locale) changed.push('locale');
   if (wanted.planId !== undefined && wanted.planId !== before.planId) changed.push('planId');
+  if (
+    wanted.branding !== undefined &&
+    JSON.stringify(brandingOf(wanted.branding)) !== JSON.stringify(brandingOf(before.branding))
+  ) {
+    changed.push('branding');
+  }
   return changed;
 }
 
@@ -641,6 +697,7 @@ function toRecord(row: TenantRow): TenantRecord {
     currency: row.currency,
     timeZone: row.time_zone,
     locale: row.locale,
+    branding: brandingOf(row.branding ?? {}),
     planId: row.plan_id,
     status: row.status,
     suspendedReason: row.suspended_reason,
@@ -656,4 +713,13 @@ function uniqueViolation(e: unknown): string | undefined {
     err = err.cause as typeof err;
   }
   return undefined;
+}
+
+/** Every branding field, null where not given, in one key order (stored and compared as JSON). */
+function brandingOf(given: Partial<TenantBranding> | undefined): TenantBranding {
+  return {
+    logoUrl: given?.logoUrl ?? null,
+    primaryColor: given?.primaryColor?.toLowerCase() ?? null,
+    accentColor: given?.accentColor?.toLowerCase() ?? null,
+  };
 }

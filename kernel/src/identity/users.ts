@@ -12,7 +12,7 @@ import {
 } from '../errors.ts';
 import type { Mail, Mailer } from './mail.ts';
 import { invalidLink, type OneTimeTokens } from './one-time-tokens.ts';
-import { hashPassword, passwordProblems } from './passwords.ts';
+import { hashPassword, passwordProblems, verifyPassword } from './passwords.ts';
 import { PORTALS, type Portal } from './principal.ts';
 import { generateTotpSecret, openTotpSecret, sealTotpSecret, totpUri, verifyTotp, withLastTotpStep } from './totp.ts';
 
@@ -259,6 +259,30 @@ export class Users {
   }
 
   /**
+   * Changes a signed-in user's password after checking the current one (ValidationError on
+   * /body/currentPassword or /body/newPassword), then runs onPasswordChanged: every session of
+   * the user ends, this one included, so the new password is needed everywhere.
+   */
+  async changePassword(userId: string, currentPassword: string, newPassword: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const user = await this.lockUser(tx, userId);
+      if (user?.status !== 'active') throw new ValidationError('the account cannot change its password', []);
+      const [row] = await tx.query<{ password_hash: string | null }>(
+        'select password_hash from kernel.app_user where id = $1',
+        [userId],
+      );
+      if (!row?.password_hash || !(await verifyPassword(currentPassword, row.password_hash))) {
+        throw new ValidationError('the current password is incorrect', [
+          { pointer: '/body/currentPassword', detail: 'is incorrect' },
+        ]);
+      }
+      await this.setPassword(tx, user, newPassword, 'active', '/body/newPassword');
+      await this.audit(tx, user.tenant_id, { type: 'user', id: userId }, 'user.password-change', userId);
+    });
+    await this.deps.onPasswordChanged?.(userId);
+  }
+
+  /**
    * Starts TOTP enrolment for an active user: a new secret, stored sealed and not yet required
    * at sign-in until confirmTotp sees a code from it. Refused while TOTP is on.
    */
@@ -423,13 +447,19 @@ export class Users {
   }
 
   /** Checks `password` against the policy (ValidationError on /password naming each problem), then stores its hash. */
-  private async setPassword(tx: Tx, user: { id: string; email: string }, password: string, status: UserStatus) {
+  private async setPassword(
+    tx: Tx,
+    user: { id: string; email: string },
+    password: string,
+    status: UserStatus,
+    pointer = '/password',
+  ) {
     const problems =
       typeof password === 'string' ? passwordProblems(password, { email: user.email }) : ['must be a string'];
     if (problems.length) {
       throw new ValidationError(
         `the password ${problems.join('; ')}`,
-        problems.map((detail) => ({ pointer: '/password', detail })),
+        problems.map((detail) => ({ pointer, detail })),
       );
     }
     const now = this.deps.clock.now();

@@ -1,24 +1,13 @@
 // What the shell needs to assemble a portal: the UI manifest (each remote and contribution of
 // the plugins a tenant has on) and the remotes' files, served from each plugin's dist/ui.
-import { readFile, stat } from 'node:fs/promises';
-import { extname, join, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import { REMOTE_ENTRY, remoteName, UI_DIR, uiAssetsPath } from '@dotmac/schemas/contract/ui';
 import { ForbiddenError, NotFoundError } from '../errors.ts';
 import { defineRoute, type HttpRoutes } from '../http/routes.ts';
+import { isFile, serveFile } from '../http/static-files.ts';
 import { type PluginHost, tenantOf } from './host.ts';
 
 const PORTALS = ['admin', 'customer', 'reseller', 'technician', 'platform'] as const;
-
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-};
 
 export function registerPluginUiRoutes(routes: HttpRoutes, host: PluginHost): void {
   routes.add(
@@ -43,11 +32,12 @@ export function registerPluginUiRoutes(routes: HttpRoutes, host: PluginHost): vo
             `you are signed in to the ${principal.portal} portal, not the ${query.portal} portal`,
           );
         }
-        const enabled = await host.enablement.enabledFor(tenantOf(tenantId));
+        // The platform portal is the operator's, above every tenant: each installed plugin's screens.
+        const enabled = query.portal === 'platform' ? undefined : await host.enablement.enabledFor(tenantOf(tenantId));
         const remotes = [];
         const contributions = [];
         for (const { manifest, dir } of host.list()) {
-          if (!enabled.has(manifest.id)) continue;
+          if (enabled ? !enabled.has(manifest.id) : principal?.kind !== 'operator') continue;
           // A contribution needing a permission is shown to those who hold it (the operator sees all).
           const mine = (manifest.ui ?? []).filter(
             (u) =>
@@ -89,22 +79,11 @@ export function registerPluginUiRoutes(routes: HttpRoutes, host: PluginHost): vo
       responses: { 200: { description: 'The file.' } },
       handler: async ({ c, params }) => {
         const plugin = host.list().find((p) => p.manifest.id === params.pluginId);
-        const missing = () => new NotFoundError(`no UI file ${c.req.path}`);
-        if (!plugin || plugin.manifest.version !== params.version) throw missing();
-        const type = CONTENT_TYPES[extname(params.file)];
-        const root = resolve(plugin.dir, UI_DIR);
-        const path = resolve(root, params.file);
-        // The file must stay inside dist/ui: no `..`, no absolute paths.
-        if (!type || !path.startsWith(root + sep) || !(await isFile(path))) throw missing();
-        return c.body(await readFile(path), 200, {
-          'content-type': type,
+        if (!plugin || plugin.manifest.version !== params.version) throw new NotFoundError(`no UI file ${c.req.path}`);
+        return serveFile(c, join(plugin.dir, UI_DIR), params.file, {
           'cache-control': 'public, max-age=31536000, immutable',
         });
       },
     }),
   );
-}
-
-async function isFile(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => undefined))?.isFile() ?? false;
 }

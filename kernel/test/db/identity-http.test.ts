@@ -503,6 +503,101 @@ describe(`identity over HTTP on ${process.env.DOTMAC_TEST_DB}`, () => {
     expect(new Set(jwks.keys.map((k) => k.alg))).toEqual(new Set(['EdDSA']));
   });
 
+  test("a tenant's branding is public before sign-in, by slug or by its host name, and checked field by field", async () => {
+    const a = tenants.a;
+    const asOperator = (body: unknown) => operator(`/api/v1/platform/tenants/${a.id}`, { method: 'PATCH', body });
+    const bad = await asOperator({ branding: { primaryColor: 'red', logoUrl: 'javascript:alert(1)' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual([
+      '/body/branding/logoUrl',
+      '/body/branding/primaryColor',
+    ]);
+    const set = await asOperator({ branding: { logoUrl: 'https://cdn.isp-a.test/logo.svg', primaryColor: '#0B5FFF' } });
+    expect(set.status, set.text).toBe(200);
+    const expected = {
+      tenant: {
+        slug: 'isp-a',
+        name: 'ISP A',
+        locale: 'en',
+        currency: 'USD',
+        timeZone: 'UTC',
+        branding: { logoUrl: 'https://cdn.isp-a.test/logo.svg', primaryColor: '#0b5fff', accentColor: null },
+      },
+    };
+    expect((await call(url, '/api/v1/ui/branding?tenant=isp-a')).body).toEqual(expected);
+    expect((await call(url, '/api/v1/ui/branding', { host: a.host })).body).toEqual(expected);
+    // The platform host without a slug has no tenant; an unknown slug is a 404 problem.
+    expect((await call(url, '/api/v1/ui/branding')).body).toEqual({ tenant: null });
+    const unknown = await call(url, '/api/v1/ui/branding?tenant=no-such-isp');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.detail).toBe('no tenant no-such-isp');
+    expect((await call(url, '/api/v1/ui/branding?tenant=Bad%20Slug')).body.errors[0].pointer).toBe('/query/tenant');
+    // Branding alone changes nothing else; the event names the field.
+    expect((await asOperator({ branding: {} })).body.branding).toEqual({
+      logoUrl: null,
+      primaryColor: null,
+      accentColor: null,
+    });
+  });
+
+  test("a tenant's module list shows each module's health as the tenant sees it", async () => {
+    const modules = await call(url, '/api/v1/modules', { host: tenants.a.host, token: tenants.a.access });
+    expect(modules.body.items).toEqual([
+      expect.objectContaining({
+        pluginId: 'test.notes',
+        health: { state: 'ready', calls: expect.any(Number), faults: 0 },
+      }),
+    ]);
+    expect(modules.body.items[0].health.calls).toBeGreaterThan(0);
+  });
+
+  test('a user changes their password with the current one; every session ends and only the new one signs in', async () => {
+    const b = tenants.b;
+    const email = 'clerk@b.isp.test';
+    const invited = await call(url, '/api/v1/users', {
+      method: 'POST',
+      host: b.host,
+      token: b.access,
+      body: { email, portal: 'admin' },
+    });
+    expect(invited.status, invited.text).toBe(201);
+    const first = 'first teller secret 1';
+    const next = 'second teller secret 2';
+    secrets.push(first, next);
+    const accepted = await call(url, '/api/v1/auth/invitations/accept', {
+      method: 'POST',
+      body: { token: tokenIn(mails.findLast((m) => m.to === email)), password: first },
+    });
+    expect(accepted.status, accepted.text).toBe(200);
+    const signed = await login(b.host, email, first);
+    expect(signed.status, signed.text).toBe(200);
+    const session = signed.body;
+    secrets.push(session.accessToken, session.refreshToken);
+    const change = (body: unknown) =>
+      call(url, '/api/v1/auth/password', { method: 'POST', host: b.host, token: session.accessToken, body });
+    const wrong = await change({ currentPassword: 'not my password', newPassword: next });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.errors).toEqual([{ pointer: '/body/currentPassword', detail: 'is incorrect' }]);
+    const weak = await change({ currentPassword: first, newPassword: 'short' });
+    expect(weak.status).toBe(400);
+    expect(weak.body.errors[0].pointer).toBe('/body/newPassword');
+    // Refused changes changed nothing: the first password still signs in.
+    expect((await login(b.host, email, first)).status).toBe(200);
+    expect((await change({ currentPassword: first, newPassword: next })).status).toBe(204);
+    expect((await call(url, '/api/v1/auth/me', { host: b.host, token: session.accessToken })).status).toBe(401);
+    const again = await login(b.host, email, next);
+    expect(again.status).toBe(200);
+    secrets.push(again.body.accessToken, again.body.refreshToken);
+    // The old password no longer matches (checked here, not by a failed sign-in that would count against this address).
+    const old = await call(url, '/api/v1/auth/password', {
+      method: 'POST',
+      host: b.host,
+      token: again.body.accessToken,
+      body: { currentPassword: first, newPassword: 'third teller secret 3' },
+    });
+    expect(old.body.errors).toEqual([{ pointer: '/body/currentPassword', detail: 'is incorrect' }]);
+  });
+
   test('after the allowed failures, sign-in is refused with 429 and Retry-After, even with the right password', async () => {
     const host = tenants.b.host;
     for (let i = 0; i < 3; i++) expect((await login(host, tenants.b.email, 'wrong password!!')).status).toBe(401);

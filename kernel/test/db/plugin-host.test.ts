@@ -22,6 +22,7 @@ writePlugin(
     ui: [
       { portal: 'admin', slot: 'route', path: '/notes', module: './NoteList', title: 'Notes' },
       { portal: 'customer', slot: 'dashboard-widget', path: '/', module: './LatestNote' },
+      { portal: 'platform', slot: 'nav', path: '/notes', title: 'Notes of every tenant', order: 5 },
     ],
     capabilities: {
       db: true,
@@ -121,6 +122,8 @@ writePlugin(
 mkdirSync(join(root.dir, 'notes', 'dist', 'ui', 'assets'), { recursive: true });
 writeFileSync(join(root.dir, 'notes', 'dist', 'ui', 'remoteEntry.js'), 'export const init = () => {};');
 writeFileSync(join(root.dir, 'notes', 'dist', 'ui', 'assets', 'NoteList.js'), 'export default 1;');
+// A page would run on the kernel's origin, beside the shell's stored session: never served from a plugin.
+writeFileSync(join(root.dir, 'notes', 'dist', 'ui', 'page.html'), '<script>steal()</script>');
 
 let t: TestKernel;
 let kernel: Kernel;
@@ -287,6 +290,25 @@ describe(`plugin host on ${process.env.DOTMAC_TEST_DB}`, () => {
     });
   });
 
+  test("the platform portal's manifest lists every installed plugin's platform screens, whatever tenants have on", async () => {
+    const platform = await call('/api/v1/ui/manifest?portal=platform');
+    expect(platform.status).toBe(200);
+    expect(platform.body.remotes.map((r: { pluginId: string }) => r.pluginId)).toEqual(['test.notes']);
+    // A nav entry needs no module; its order travels to the shell.
+    expect(platform.body.contributions).toEqual([
+      {
+        pluginId: 'test.notes',
+        remote: 'test__notes',
+        slot: 'nav',
+        path: '/notes',
+        title: 'Notes of every tenant',
+        order: 5,
+      },
+    ]);
+    // Acting for a tenant does not narrow it: the platform portal is above tenants.
+    expect((await call('/api/v1/ui/manifest?portal=platform', { tenant: tenantB })).body.contributions).toHaveLength(1);
+  });
+
   test("a plugin version's UI files are served from its dist/ui, and nothing outside it", async () => {
     const entry = await fetch(`${url}/plugins/test.notes/1.0.0/ui/remoteEntry.js`);
     expect(entry.status).toBe(200);
@@ -299,6 +321,7 @@ describe(`plugin host on ${process.env.DOTMAC_TEST_DB}`, () => {
       '/plugins/test.notes/1.0.0/ui/..%2fserver.js',
       '/plugins/test.notes/1.0.0/ui/%2e%2e/server.js',
       '/plugins/test.notes/1.0.0/ui/..%2f..%2fplugin.json',
+      '/plugins/test.notes/1.0.0/ui/page.html',
       '/plugins/test.nope/1.0.0/ui/remoteEntry.js',
     ]) {
       expect((await fetch(`${url}${path}`)).status, path).toBe(404);
