@@ -82,6 +82,6 @@ describe(`the shell on ${process.env.DOTMAC_TEST_DB}`, () => {
     rmSync(join(shellDir, 'index.html'));
     const res = await fetch(`${url}/admin/`);
     expect(res.status).toBe(404);
-    expect((await res.json()).detail).toContain('npm run build:shell');
+    expect(((await res.json()) as { detail: string }).detail).toContain('npm run build:shell');
   });
 });
