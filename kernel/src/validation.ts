@@ -39,20 +39,23 @@ function pointerSegment(name: string): string {
 
 /** Turns ajv errors into field problems whose pointers start at `root` (e.g. `/body`). */
 export function toFieldProblems(errors: readonly ErrorObject[] | null | undefined, root = ''): FieldProblem[] {
-  return (errors ?? []).map((e) => {
-    let pointer = `${root}${e.instancePath}`;
-    let detail = e.message ?? 'is invalid';
-    if (e.keyword === 'required') {
-      pointer = `${pointer}/${pointerSegment((e.params as { missingProperty: string }).missingProperty)}`;
-      detail = 'is required';
-    } else if (e.keyword === 'additionalProperties') {
-      pointer = `${pointer}/${pointerSegment((e.params as { additionalProperty: string }).additionalProperty)}`;
-      detail = 'is not an allowed property';
-    } else if (e.keyword === 'enum') {
-      detail = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
-    }
-    return { pointer: pointer || '/', detail };
-  });
+  // An `if` failure only says that its then/else branch failed; that branch's own errors name the field.
+  return (errors ?? [])
+    .filter((e) => e.keyword !== 'if')
+    .map((e) => {
+      let pointer = `${root}${e.instancePath}`;
+      let detail = e.message ?? 'is invalid';
+      if (e.keyword === 'required') {
+        pointer = `${pointer}/${pointerSegment((e.params as { missingProperty: string }).missingProperty)}`;
+        detail = 'is required';
+      } else if (e.keyword === 'additionalProperties') {
+        pointer = `${pointer}/${pointerSegment((e.params as { additionalProperty: string }).additionalProperty)}`;
+        detail = 'is not an allowed property';
+      } else if (e.keyword === 'enum') {
+        detail = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+      }
+      return { pointer: pointer || '/', detail };
+    });
 }
 
 /** Validates `value` and returns it typed, or throws a ValidationError naming every failing field. */

@@ -123,7 +123,7 @@ async function readAudit(
      from kernel.audit_log
      where ($1::uuid is null or tenant_id = $1) and ($2::bigint is null or id < $2)
        and ($3::text is null or starts_with(action, $3))
-     order by id desc limit $4`,
+     order by audit_log.id desc limit $4`,
     [tenantId, q.before ?? null, q.action ?? null, limit],
   );
   const items = rows.map((r) => ({

@@ -7,6 +7,7 @@ import type { ErrorObject } from 'ajv';
 import { Cron } from 'croner';
 import semver from 'semver';
 import { type FieldProblem, NotFoundError, ValidationError } from '../errors.ts';
+import { KERNEL_PERMISSIONS } from '../identity/rbac.ts';
 import { compileSchema, type JsonSchema, toFieldProblems } from '../validation.ts';
 
 export type {
@@ -355,6 +356,8 @@ function uiProblems(m: PluginManifest): FieldProblem[] {
   const ui = m.ui ?? [];
   const permissions = ui.flatMap((contribution, i) => {
     if (contribution.permission === undefined) return [];
+    // Showing a screen only to holders of a kernel permission grants nothing: the kernel's routes check it again.
+    if (KERNEL_PERMISSIONS.some((p) => p.name === contribution.permission)) return [];
     const problem = permissionReferenceProblem(m, contribution.permission);
     return problem ? [{ pointer: `/ui/${i}/permission`, detail: problem }] : [];
   });

@@ -406,6 +406,16 @@ describe(`identity over HTTP on ${process.env.DOTMAC_TEST_DB}`, () => {
       expect.arrayContaining(['POST /api/v1/p/test.notes/notes', 'api-key.create']),
     );
     expect(rows.find((r) => r.action.startsWith('POST '))?.ip).toMatch(/127\.0\.0\.1/);
+    // Newest first by number (not by the id's text: 9 before 10), and a page goes on where the last ended.
+    const ids = (log.body.items as { id: number }[]).map((r) => BigInt(r.id));
+    expect(ids.length).toBeGreaterThan(10);
+    expect(ids).toEqual([...ids].sort((x, y) => (x > y ? -1 : x < y ? 1 : 0)));
+    const first = await call(url, '/api/v1/audit?limit=3', { host: tenants.b.host, token: tenants.b.access });
+    const next = await call(url, `/api/v1/audit?limit=3&before=${first.body.items[2].id}`, {
+      host: tenants.b.host,
+      token: tenants.b.access,
+    });
+    expect([...first.body.items, ...next.body.items].map((r: { id: number }) => BigInt(r.id))).toEqual(ids.slice(0, 6));
     await expect(kernel.db.query('delete from kernel.audit_log')).rejects.toThrow(/append-only/);
   });
 

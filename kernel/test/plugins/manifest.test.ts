@@ -196,6 +196,14 @@ describe('parseManifest accepts', () => {
     const m = parseManifest({ ...minimal(), capabilities: { db: true } }, 'plugin.json');
     expect(m.capabilities?.db).toBe(true);
   });
+
+  test('a screen shown only to holders of a kernel permission, and a nav entry without a module', () => {
+    const ui = [
+      { portal: 'admin', slot: 'route', path: '/settings/users', module: './Users', permission: 'kernel.users.read' },
+      { portal: 'admin', slot: 'nav', path: '/settings/users', title: 'Users', order: 85 },
+    ];
+    expect(parseManifest({ ...minimal(), ui }, 'plugin.json').ui).toEqual(ui);
+  });
 });
 
 describe('parseManifest refuses', () => {
@@ -235,6 +243,11 @@ describe('parseManifest refuses', () => {
     ['a memory limit above 512 MiB', { ...minimal(), limits: { memoryMb: 1024 } }, ['/limits/memoryMb']],
     ['a call timeout above one minute', { ...minimal(), limits: { callTimeoutMs: 60001 } }, ['/limits/callTimeoutMs']],
     ['an unknown limit', { ...minimal(), limits: { cpuMs: 5 } }, ['/limits/cpuMs']],
+    [
+      'a page, tab or widget without the module that renders it',
+      { ...minimal(), ui: [{ portal: 'admin', slot: 'detail-tab', path: '/customers/:id', title: 'Billing' }] },
+      ['/ui/0/module'],
+    ],
   ])('%s', (_name, json, expected) => {
     expect(pointers(json)).toEqual(expected);
   });
@@ -488,6 +501,11 @@ describe('parseManifest checks what the schema cannot', () => {
     [
       'a UI contribution that requires a permission nobody it knows defines',
       (m) => (((m.ui as Json[])[0] as Json).permission = 'acme.crm.read'),
+      [{ pointer: '/ui/0/permission', detail: expect.stringContaining('or of a plugin in /dependencies') }],
+    ],
+    [
+      'a UI contribution that requires a kernel permission the kernel does not have',
+      (m) => (((m.ui as Json[])[0] as Json).permission = 'kernel.everything'),
       [{ pointer: '/ui/0/permission', detail: expect.stringContaining('or of a plugin in /dependencies') }],
     ],
     [
