@@ -3,10 +3,12 @@
 // core (core/); this shell reads, calls it, and stores each fact in one transaction with its
 // journal and its events. Every "now" comes from ctx.clock, so tests can move time.
 import { definePlugin, type PluginContext, RouteError } from '@dotmac/sdk';
+import { listAccounts, readAccount } from './accounts.ts';
 import { utcDate } from './core/calendar.ts';
 import { Decimal, formatAmount, parseAmount } from './core/money.ts';
 import { invoicePdfFile, invoicesExport, paymentsExport, statementFile } from './document-routes.ts';
 import { runDunning } from './dunning-run.ts';
+import { readFigures } from './figures.ts';
 import {
   createDraft,
   issueCreditNote,
@@ -16,46 +18,12 @@ import {
   readInvoice,
   voidInvoice,
 } from './invoices.ts';
-import { ledgerBalance } from './journal.ts';
-import { type NewPayment, type NewRefund, readPayment, recordPayment, recordRefund } from './payments.ts';
+import { listPayments, type NewPayment, type NewRefund, readPayment, recordPayment, recordRefund } from './payments.ts';
 import { ensureAccount, onSubscriptionEvent } from './projection.ts';
 import { type BillChunk, billChunk, startRun } from './run.ts';
+import { listRuns, readRun } from './run-progress.ts';
 
 const nowOf = async (ctx: PluginContext) => (await ctx.clock.now()).toISOString();
-
-/** The billing account as the API answers it, with its balance from the ledger. */
-async function readAccount(ctx: PluginContext, id: string) {
-  const [row] = await ctx.db.query<Record<string, unknown>>(
-    `select id::text, number, name, reseller_id, currency, billing_day, tax_country, tax_region, tax_exemption,
-            dunning_excluded, prepaid_wallet, credit::text,
-            (select coalesce(sum(total - amount_paid), 0) from invoices
-              where customer_id = accounts.id::text and kind = 'invoice' and status in ('issued', 'partially-paid'))::text as open
-       from accounts where id = $1`,
-    [id],
-  );
-  if (!row) throw new RouteError(404, `billing has no account ${id}`);
-  const currency = row.currency as string;
-  const [ledger] = (await ledgerBalance(ctx, id)).filter((b) => b.currency === currency);
-  const fmt = (v: string) => formatAmount(new Decimal(v), currency);
-  return {
-    id: row.id,
-    number: row.number,
-    name: row.name,
-    resellerId: row.reseller_id ?? null,
-    currency,
-    billingDay: row.billing_day ?? null,
-    taxLocation: row.tax_country
-      ? { country: row.tax_country, ...(row.tax_region ? { region: row.tax_region } : {}) }
-      : null,
-    taxExemption: row.tax_exemption ?? null,
-    dunningExcluded: row.dunning_excluded,
-    prepaidWallet: row.prepaid_wallet,
-    openInvoices: fmt(row.open as string),
-    credit: fmt(row.credit as string),
-    // What the customer owes (negative: in credit), from the ledger; it equals open invoices less credit.
-    balance: fmt(ledger?.balance ?? '0'),
-  };
-}
 
 interface ProfileBody {
   readonly billingDay?: number | null;
@@ -159,36 +127,6 @@ async function addCharge(ctx: PluginContext, accountId: string, body: ChargeBody
   };
 }
 
-/** A run as the API answers it, with its totals by currency. */
-async function readRun(ctx: PluginContext, id: string) {
-  const [run] = await ctx.db.query<Record<string, unknown>>(
-    `select id::text, billing_day::text, dry_run, status, requested_by, payers_due, payers_done, invoices, partitions,
-            cardinality(finished_partitions) as partitions_done, preview, problems, started_at, finished_at,
-            coalesce((select jsonb_object_agg(currency, amount::text) from run_totals where run_id = runs.id), '{}') as totals
-       from runs where id = $1`,
-    [id],
-  );
-  if (!run) throw new RouteError(404, `there is no billing run ${id}`);
-  const totals = run.totals as Record<string, string>;
-  return {
-    id: run.id,
-    billingDay: run.billing_day,
-    dryRun: run.dry_run,
-    status: run.status,
-    requestedBy: run.requested_by,
-    payersDue: run.payers_due,
-    payersDone: run.payers_done,
-    invoices: run.invoices,
-    partitions: run.partitions,
-    partitionsDone: run.partitions_done,
-    totals: Object.fromEntries(Object.entries(totals).map(([c, a]) => [c, formatAmount(new Decimal(a), c)])),
-    preview: run.preview,
-    problems: run.problems,
-    startedAt: new Date(run.started_at as string).toISOString(),
-    finishedAt: run.finished_at ? new Date(run.finished_at as string).toISOString() : null,
-  };
-}
-
 interface UsageBody {
   readonly records: readonly { readonly subscriptionId: string; readonly day: string; readonly bytes: string }[];
 }
@@ -237,14 +175,7 @@ export default definePlugin({
     'POST /invoices/:invoiceId/promise-to-pay': (ctx, { params, body }) =>
       promiseToPay(ctx, params.invoiceId, (body as { until: string }).until),
 
-    'GET /payments': async (ctx, { query }) => {
-      const q = query as { accountId?: string; limit?: number };
-      const rows = await ctx.db.query<{ id: string }>(
-        `select id::text from payments where ($1::text is null or customer_id = $1) order by received_at desc, id desc limit $2`,
-        [q.accountId ?? null, q.limit ?? 50],
-      );
-      return { items: await Promise.all(rows.map(async (r) => readPayment(ctx, r.id))) };
-    },
+    'GET /payments': (ctx, { query }) => listPayments(ctx, query as Parameters<typeof listPayments>[1]),
     'POST /payments': (ctx, { body }) => recordPayment(ctx, body as NewPayment),
     'GET /payments/:paymentId': async (ctx, { params }) => {
       const payment = await readPayment(ctx, params.paymentId);
@@ -253,6 +184,7 @@ export default definePlugin({
     },
     'POST /refunds': (ctx, { body }) => recordRefund(ctx, body as NewRefund),
 
+    'GET /accounts': (ctx, { query }) => listAccounts(ctx, query as Parameters<typeof listAccounts>[1]),
     'GET /accounts/:accountId': (ctx, { params }) => readAccount(ctx, params.accountId),
     'PATCH /accounts/:accountId': async (ctx, { params, body }) => {
       await ensureAccount(ctx, params.accountId, await nowOf(ctx)).catch(() => undefined);
@@ -299,11 +231,10 @@ export default definePlugin({
       });
       return readRun(ctx, id);
     },
-    'GET /runs': async (ctx) => {
-      const rows = await ctx.db.query<{ id: string }>('select id::text from runs order by started_at desc limit 50');
-      return { items: await Promise.all(rows.map((r) => readRun(ctx, r.id))) };
-    },
+    'GET /runs': (ctx) => listRuns(ctx),
     'GET /runs/:runId': (ctx, { params }) => readRun(ctx, params.runId),
+
+    'GET /figures': (ctx) => readFigures(ctx),
 
     'GET /exports/invoices.csv': (ctx, { query }) => invoicesExport(ctx, query as { from?: string; to?: string }),
     'GET /exports/payments.csv': (ctx, { query }) => paymentsExport(ctx, query as { from?: string; to?: string }),

@@ -1,9 +1,10 @@
 // Invoices and credit notes outside billing runs: drafts of one-off charges issued by staff,
 // voids, credit notes (full or partial), promises to pay; and reading them back.
 import { type PluginContext, type RouteCaller, RouteError } from '@dotmac/sdk';
-import { computeInvoice, type LineInput } from './core/invoice.ts';
+import { type ComputedLineTax, computeInvoice, type InvoiceTax, type LineInput } from './core/invoice.ts';
 import { invoiceVoided } from './core/ledger.ts';
 import { Decimal, formatAmount } from './core/money.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 import { INVOICE_COLUMNS, insertNumbered, LINE_COLUMNS, lineRows } from './invoice-rows.ts';
 import { documentJournal, postJournals } from './journal.ts';
 import { numberParts, readSettings } from './settings.ts';
@@ -32,13 +33,35 @@ export interface InvoiceResource {
   readonly total: string;
   readonly amountPaid: string;
   readonly amountDue: string;
-  readonly taxes: readonly Record<string, unknown>[];
+  /** The tax summary: each rate, what it was charged on and how much. */
+  readonly taxes: readonly InvoiceTax[];
   readonly taxExemption: string | null;
   readonly notes: string | null;
   readonly promiseToPayUntil: string | null;
   readonly dunningSteps: readonly string[];
   readonly runId: string | null;
-  readonly lines: readonly Record<string, unknown>[];
+  /** Its lines (empty in lists). */
+  readonly lines: readonly InvoiceLineResource[];
+}
+
+/** One line of an invoice or credit note as the API answers it. */
+export interface InvoiceLineResource {
+  readonly position: number;
+  /** recurring, proration, one-off, usage, fee or adjustment. */
+  readonly kind: string;
+  readonly description: string;
+  readonly quantity: string;
+  readonly unitPrice: string;
+  readonly amount: string;
+  readonly discount: string;
+  readonly net: string;
+  readonly tax: string;
+  readonly total: string;
+  readonly taxClass: string | null;
+  readonly taxes: readonly ComputedLineTax[];
+  readonly subscriptionId: string | null;
+  readonly periodStart: string | null;
+  readonly periodEnd: string | null;
 }
 
 const SELECT = `select id::text, kind, number, status, customer_id, customer, currency, credited_invoice_id::text, reason,
@@ -83,16 +106,16 @@ export function toResource(
     total: fmt(row.total),
     amountPaid: fmt(row.amount_paid),
     amountDue: row.status === 'void' || row.kind === 'credit-note' ? fmt('0') : fmt(open.toFixed()),
-    taxes: row.taxes as Record<string, unknown>[],
+    taxes: row.taxes as InvoiceTax[],
     taxExemption: (row.tax_exemption as string | null) ?? null,
     notes: (row.notes as string | null) ?? null,
     promiseToPayUntil: iso(row.promise_to_pay_until),
     dunningSteps: (row.dunning_steps as string[]) ?? [],
     runId: (row.run_id as string | null) ?? null,
     lines: lines.map((l) => ({
-      position: l.position,
-      kind: l.kind,
-      description: l.description,
+      position: l.position as number,
+      kind: l.kind as string,
+      description: l.description as string,
       quantity: new Decimal(l.quantity as string).toFixed(),
       unitPrice: new Decimal(l.unit_price as string).toFixed(),
       amount: fmt(l.amount),
@@ -100,11 +123,11 @@ export function toResource(
       net: fmt(l.net),
       tax: fmt(l.tax),
       total: fmt(l.total),
-      taxClass: l.tax_class ?? null,
-      taxes: l.taxes,
-      subscriptionId: l.service_id ?? null,
-      periodStart: l.period_start ?? null,
-      periodEnd: l.period_end ?? null,
+      taxClass: (l.tax_class as string | null) ?? null,
+      taxes: l.taxes as ComputedLineTax[],
+      subscriptionId: (l.service_id as string | null) ?? null,
+      periodStart: (l.period_start as string | null) ?? null,
+      periodEnd: (l.period_end as string | null) ?? null,
     })),
   };
 }
@@ -152,7 +175,7 @@ export async function listInvoices(
     where.push(`status = ${param(query.status)}`);
   }
   if (query.cursor) {
-    const [at, id] = decodeCursor(query.cursor);
+    const [at, id] = decodeCursor(query.cursor, (key) => !Number.isNaN(Date.parse(key)));
     where.push(`(coalesce(issued_at, created_at), id) < (${param(at)}::timestamptz, ${param(id)}::uuid)`);
   }
   const rows = await ctx.db.query(
@@ -166,26 +189,6 @@ export async function listInvoices(
     items: page.map((r) => toResource(r, [], now)),
     nextCursor: rows.length > limit && last ? encodeCursor(iso(last.sort_at) as string, last.id as string) : null,
   };
-}
-
-const HEX = '0123456789abcdef';
-function encodeCursor(at: string, id: string): string {
-  let out = '';
-  for (const ch of `${at}|${id}`) out += ch.charCodeAt(0).toString(16).padStart(2, '0');
-  return out;
-}
-function decodeCursor(cursor: string): [string, string] {
-  if (cursor.length % 2 !== 0 || [...cursor].some((c) => !HEX.includes(c))) badCursor();
-  let text = '';
-  for (let i = 0; i < cursor.length; i += 2) text += String.fromCharCode(Number.parseInt(cursor.slice(i, i + 2), 16));
-  const [at, id] = text.split('|');
-  if (!at || !id || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/.test(id)) badCursor();
-  return [at as string, id as string];
-}
-function badCursor(): never {
-  throw new RouteError(400, 'cursor is not one this API gave', [
-    { pointer: '/query/cursor', detail: 'is not a nextCursor of this list' },
-  ]);
 }
 
 interface DraftBody {

@@ -7,6 +7,7 @@ import { AllocationError, allocatePayment, type OpenInvoice } from './core/alloc
 import { onPaymentCleared } from './core/dunning.ts';
 import { paymentReceived, refundIssued } from './core/ledger.ts';
 import { Decimal, formatAmount, parseAmount, sum } from './core/money.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 import { ALLOCATION_COLUMNS } from './invoice-rows.ts';
 import { postJournals } from './journal.ts';
 import { readSettings } from './settings.ts';
@@ -456,5 +457,45 @@ export async function readPayment(ctx: PluginContext, id: string): Promise<Payme
       p.kind === 'refund'
         ? formatAmount(new Decimal(0), currency)
         : fmt(new Decimal(p.amount as string).minus(allocated).toFixed()),
+  };
+}
+
+/** A payment in a list: with the paying customer's name and number, as invoices carry them. */
+export interface ListedPayment extends PaymentResource {
+  readonly customer: { readonly name: string; readonly number: string };
+}
+
+/** GET /payments: payments and refunds, newest first, a page at a time; only `accountId`'s when given. */
+export async function listPayments(
+  ctx: PluginContext,
+  query: { readonly accountId?: string; readonly limit?: number; readonly cursor?: string },
+): Promise<{ items: ListedPayment[]; nextCursor: string | null }> {
+  const limit = query.limit ?? 50;
+  const params: unknown[] = [query.accountId ?? null];
+  let after = '';
+  if (query.cursor) {
+    const [at, id] = decodeCursor(query.cursor, (key) => !Number.isNaN(Date.parse(key)));
+    params.push(at, id);
+    after = 'and (received_at, id) < ($2::timestamptz, $3::uuid)';
+  }
+  params.push(limit + 1);
+  const rows = await ctx.db.query<{ id: string; received_at: string }>(
+    `select id::text, received_at from payments where ($1::text is null or customer_id = $1) ${after}
+      order by received_at desc, id desc limit $${params.length}`,
+    params,
+  );
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  const payments = (await Promise.all(page.map(async (r) => readPayment(ctx, r.id)))).filter(
+    (p): p is PaymentResource => p !== undefined,
+  );
+  const accounts = await ctx.db.query<{ id: string; name: string; number: string }>(
+    'select id::text, name, number from accounts where id = any($1::uuid[])',
+    [[...new Set(payments.map((p) => p.accountId))]],
+  );
+  const customerOf = new Map(accounts.map((a) => [a.id, { name: a.name, number: a.number }]));
+  return {
+    items: payments.map((p) => ({ ...p, customer: customerOf.get(p.accountId) ?? { name: '', number: '' } })),
+    nextCursor: rows.length > limit && last ? encodeCursor(new Date(last.received_at).toISOString(), last.id) : null,
   };
 }
