@@ -1,6 +1,7 @@
 // The UI half of `dotmac-plugin build`: the modules the manifest's `ui` contributions name,
 // built from src/ui/ into dist/ui/ as a Module Federation remote (remoteEntry.js, ES module)
-// that the shell registers and loads, with React shared as a singleton.
+// that the shell registers and loads, with React, the router and @dotmac/ui shared as singletons.
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
@@ -18,10 +19,25 @@ export { REMOTE_ENTRY, remoteName, UI_DIR };
 
 /** Extensions tried, in order, for an exposed module `./Name` → `src/ui/Name.<ext>`. */
 const EXTENSIONS = ['.tsx', '.ts', '.jsx', '.js'];
-/** Packages the host provides once for every remote. */
-const SHARED = ['react', 'react-dom'];
-/** The React major the shell runs; a remote built for another is refused at load by the runtime. */
+/**
+ * Packages the shell provides once for every remote, with the range the remote asks for. React
+ * and react-dom must be installed beside the plugin (the remote carries them as the fallback the
+ * federation runtime needs); the JSX runtime goes with React, one instance of everything. The
+ * router and @dotmac/ui (its contexts: session, tenant, slots) are shared too when installed,
+ * which they are wherever a screen imports @dotmac/ui. The shell refuses a remote whose
+ * mf-manifest.json does not declare React this way, so a remote built otherwise never runs a
+ * second React. Fixed here: the build reads no vite config of the plugin's.
+ */
+const REQUIRED_SHARED = ['react', 'react-dom'] as const;
+const OPTIONAL_SHARED = ['wouter', '@dotmac/ui'] as const;
+/** The React major the shell runs; a remote built for another is refused at load. */
 const REACT_RANGE = '^19.0.0';
+const RANGES: Readonly<Record<string, string>> = {
+  react: REACT_RANGE,
+  'react-dom': REACT_RANGE,
+  'react/jsx-runtime': REACT_RANGE,
+  wouter: '^3.0.0',
+};
 
 /** What the UI build produced. */
 export interface UiBuildResult {
@@ -46,39 +62,46 @@ export async function buildUi(root: string, manifest: PluginManifest): Promise<U
   }
   const exposes = await exposedSources(root, manifest, modules);
   checkSharedInstalled(root);
+  const shared = sharedConfig(root);
+  const sharedNames = Object.keys(shared);
   await checkSyntax(root);
   const name = remoteName(manifest.id);
   try {
-    await build({
-      root,
-      base: './',
-      configFile: false,
-      envFile: false,
-      publicDir: false,
-      logLevel: 'silent',
-      resolve: { dedupe: SHARED },
-      build: {
-        outDir,
-        emptyOutDir: true,
-        target: 'es2022',
-        modulePreload: false,
-        reportCompressedSize: false,
-        // No entry of its own: the federation plugin adds remoteEntry.js and one chunk per exposed module.
-        rolldownOptions: { input: {} },
-      },
-      plugins: [
-        evenUnderTests(() =>
-          federation({
-            name,
-            filename: REMOTE_ENTRY,
-            exposes: Object.fromEntries(Object.entries(exposes).map(([module, source]) => [module, `./${source}`])),
-            shared: Object.fromEntries(SHARED.map((pkg) => [pkg, { singleton: true, requiredVersion: REACT_RANGE }])),
-            manifest: true,
-            dts: false,
-          }),
-        ),
-      ],
-    });
+    await asProduction(() =>
+      build({
+        root,
+        mode: 'production',
+        base: './',
+        configFile: false,
+        envFile: false,
+        publicDir: false,
+        logLevel: 'silent',
+        resolve: { dedupe: sharedNames },
+        build: {
+          outDir,
+          emptyOutDir: true,
+          target: 'es2022',
+          modulePreload: false,
+          reportCompressedSize: false,
+          // No entry of its own: the federation plugin adds remoteEntry.js and one chunk per exposed module.
+          rolldownOptions: { input: {} },
+        },
+        plugins: [
+          evenUnderTests(() =>
+            federation({
+              name,
+              filename: REMOTE_ENTRY,
+              exposes: Object.fromEntries(Object.entries(exposes).map(([module, source]) => [module, `./${source}`])),
+              shared,
+              // The shell's singletons are loaded before any remote: take them, compare nothing.
+              shareStrategy: 'loaded-first',
+              manifest: true,
+              dts: false,
+            }),
+          ),
+        ],
+      }),
+    );
   } catch (e) {
     throw new CliError(`the UI of ${root} does not build:`, uiBuildProblems(root, e));
   }
@@ -118,6 +141,22 @@ async function exposedSources(
 }
 
 /**
+ * Runs a build as production whatever NODE_ENV the caller has (a test runner sets `test`):
+ * Vite reads NODE_ENV for the JSX transform and React's build, and a remote built for
+ * development would import react/jsx-dev-runtime, which the shell's production React lacks.
+ */
+async function asProduction<T>(run: () => Promise<T>): Promise<T> {
+  const before = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    return await run();
+  } finally {
+    if (before === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = before;
+  }
+}
+
+/**
  * The federation plugin turns itself into nothing when it sees a test runner (VITEST,
  * NODE_ENV=test), as when `dotmac-plugin test` or a spec builds a plugin; this build is wanted
  * there too. Its documented switch is read only while the plugin is created.
@@ -140,20 +179,50 @@ function evenUnderTests<T>(create: () => T): T {
  * build without them only fails after the federation plugin's parse timeout.
  */
 function checkSharedInstalled(root: string): void {
-  const require = createRequire(join(root, 'package.json'));
-  const missing = SHARED.filter((pkg) => {
-    try {
-      require.resolve(`${pkg}/package.json`);
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  const missing = REQUIRED_SHARED.filter((pkg) => installedVersion(root, pkg) === undefined);
   if (missing.length > 0) {
     throw new CliError(
       `the UI of ${root} needs ${missing.join(' and ')}, which ${missing.length > 1 ? 'are' : 'is'} not installed there: run npm install (the scaffold's package.json lists react and react-dom)`,
     );
   }
+}
+
+/** The federation `shared` option: every shared package installed beside the plugin, a singleton. */
+function sharedConfig(root: string): Record<string, { singleton: true; requiredVersion: string }> {
+  const shared: Record<string, { singleton: true; requiredVersion: string }> = {};
+  const share = (pkg: string, range: string) => {
+    shared[pkg] = { singleton: true, requiredVersion: range };
+  };
+  for (const pkg of REQUIRED_SHARED) share(pkg, RANGES[pkg] as string);
+  share('react/jsx-runtime', REACT_RANGE);
+  for (const pkg of OPTIONAL_SHARED) {
+    const version = installedVersion(root, pkg);
+    if (version) share(pkg, RANGES[pkg] ?? caretOf(version));
+  }
+  return shared;
+}
+
+/** `^1.0.0` for 1.4.2, `^0.3.0` for 0.3.1: the versions compatible with the one installed. */
+function caretOf(version: string): string {
+  const [major = '0', minor = '0'] = version.split('.');
+  return major === '0' ? `^0.${minor}.0` : `^${major}.0.0`;
+}
+
+/**
+ * The version of `pkg` as Node would resolve it from `root`, or undefined when it is not
+ * installed. Read from its package.json directly: a package's `exports` may hide that file.
+ */
+function installedVersion(root: string, pkg: string): string | undefined {
+  const require = createRequire(join(root, 'package.json'));
+  for (const folder of require.resolve.paths(pkg) ?? []) {
+    try {
+      const { version } = JSON.parse(readFileSync(join(folder, pkg, 'package.json'), 'utf8')) as { version?: string };
+      if (version) return version;
+    } catch {
+      // Not in this node_modules: look further up.
+    }
+  }
+  return undefined;
 }
 
 /**
