@@ -175,7 +175,8 @@ describe('dotmac-plugin create, build and pack', () => {
     expect(result.stdout + result.stderr).toMatch(/Tests\s+4 passed \(4\)/);
     expect(result.code).toBe(0);
     expect(await stat(join(dir, 'dist/ui/remoteEntry.js'))).toBeTruthy();
-  });
+    // A child vitest run that boots a kernel: minutes on a loaded 2-core machine.
+  }, 180_000);
 
   test('dotmac-plugin test exits 1 when a test fails, and explains a plugin without tests', async () => {
     const dir = await scaffold();
@@ -194,7 +195,7 @@ describe('dotmac-plugin create, build and pack', () => {
       code: 1,
       stderr: `dotmac-plugin: ${join(dir, 'test')} does not exist: a plugin's tests go in test/<name>.test.ts\n`,
     });
-  });
+  }, 180_000);
 
   test('the dotmac-plugin command runs a command and reports bad input on stderr with exit code 1', async () => {
     const folder = await tempFolder();

@@ -115,6 +115,7 @@ function scaffold(id: string, publisherOption?: string): Record<string, string> 
         title: name,
         permission,
       },
+      { portal: 'admin', slot: 'nav', path: `/${last}`, title: name, permission },
     ],
     permissions: [{ name: permission, description: 'Read greetings' }],
   };
@@ -137,6 +138,7 @@ function scaffold(id: string, publisherOption?: string): Record<string, string> 
         },
         devDependencies: {
           '@dotmac/sdk': '^0.1.0',
+          '@dotmac/ui': '^0.1.0',
           react: '^19.3.1',
           'react-dom': '^19.3.1',
           vitest: '^5.1.1',
@@ -197,19 +199,44 @@ export default definePlugin({
 
 function uiSource(name: string): string {
   return `// The admin portal screen plugin.json contributes (module ./Greetings). Built with React into
-// the plugin's Module Federation remote, dist/ui/remoteEntry.js; the shell provides React.
+// the plugin's Module Federation remote, dist/ui/remoteEntry.js; the shell provides React and
+// @dotmac/ui, whose API client calls this plugin's routes with the signed-in user's token.
+import { Button, ErrorNotice, PageFrame, useApi } from '@dotmac/ui';
 import { useState } from 'react';
 
+interface Greeting {
+  readonly message: string;
+  readonly times: number;
+}
+
 export default function Greetings() {
+  const api = useApi();
   const [name, setName] = useState('');
+  const [greeting, setGreeting] = useState<Greeting>();
+  const [error, setError] = useState<unknown>();
+  const greet = async () => {
+    setError(undefined);
+    try {
+      setGreeting(await api.get<Greeting>(\`/greetings/\${encodeURIComponent(name)}\`));
+    } catch (e) {
+      setError(e);
+    }
+  };
   return (
-    <section>
-      <h1>${name}</h1>
+    <PageFrame title="${name}">
       <label>
         Whom to greet <input value={name} onChange={(event) => setName(event.target.value)} />
       </label>
-      <p>{name ? \`Hello, \${name}!\` : 'Type a name.'}</p>
-    </section>
+      <Button onClick={greet} disabled={!name}>
+        Greet
+      </Button>
+      {error ? <ErrorNotice error={error} /> : null}
+      {greeting ? (
+        <p role="status">
+          {greeting.message} ({greeting.times} times)
+        </p>
+      ) : null}
+    </PageFrame>
   );
 }
 `;
