@@ -300,7 +300,15 @@ describe('a subscriber from activation to the next invoice, on FreeRADIUS', { ti
     const usage = async () =>
       expectStatus(await as(`${P.radius}/usage?subscriptionId=${subscriptionId}&from=${today}&to=${today}`), 200).body
         .items;
-    expect(await usage()).toEqual([{ subscriptionId, day: today, bytes: String(800 * MB) }]);
+    expect(await usage()).toEqual([
+      {
+        subscriptionId,
+        day: today,
+        bytes: String(800 * MB),
+        downloadBytes: String(500 * MB),
+        uploadBytes: String(300 * MB),
+      },
+    ]);
 
     // 1.5 GB, over the 1 GB cap: the throttle (1,000 kbit/s) goes to the session live.
     expect((await account('Interim-Update', 'S-1', 500 * MB, 1000 * MB)).code).toBe('Accounting-Response');
@@ -311,7 +319,16 @@ describe('a subscriber from activation to the next invoice, on FreeRADIUS', { ti
       30_000,
     );
     expect(attribute(throttle, 'Acct-Session-Id')).toBe('S-1');
-    expect(await usage()).toEqual([{ subscriptionId, day: today, bytes: String(1500 * MB) }]);
+    // Acct-Output-Octets is what the NAS sent the subscriber: their download.
+    expect(await usage()).toEqual([
+      {
+        subscriptionId,
+        day: today,
+        bytes: String(1500 * MB),
+        downloadBytes: String(1000 * MB),
+        uploadBytes: String(500 * MB),
+      },
+    ]);
 
     // A Stop with the same totals adds nothing; billing has the day.
     expect((await account('Stop', 'S-1', 500 * MB, 1000 * MB)).code).toBe('Accounting-Response');

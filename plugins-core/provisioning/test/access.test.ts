@@ -229,6 +229,33 @@ describe('listings and walls', () => {
     expect((await bed.request<{ items: unknown[] }>(tenant, 'GET /services')).body.items).toHaveLength(2);
   });
 
+  test("a technician-portal user sees every service of the tenant for today's work, and no reconciliation", async () => {
+    const tenant = await newTenant(bed);
+    const running = await activeSubscriber(bed, tenant, 'running@fibre');
+    // Activated without credentials: it waits for its installation.
+    const waiting = subscriber();
+    await publish(bed, tenant, 'subscription.activated', events.activated(waiting));
+    expect((await readService(bed, tenant, waiting.subscriptionId)).state).toBe('awaiting-credentials');
+    // Provisioning's tables scope customers (customer_id), not technicians: a technician, who
+    // works for every customer, sees every service; the record their login acts as changes nothing.
+    const sandbox = bed.kernel.plugins.list().find((p) => p.manifest.id === bed.pluginId)?.sandbox;
+    const asTechnician = (route: string, query: Record<string, unknown> = {}, body: unknown = null) => {
+      const scope = { portal: 'technician', userId: 'user-tech', subjectId: 'technician-7' } as const;
+      const caller = { kind: 'user', ...scope, permissions: ['dotmac.provisioning.read', 'dotmac.provisioning.write'] };
+      return sandbox?.invoke(tenant, `route:${route}`, { params: {}, query, body, caller }, scope);
+    };
+    const all = (await asTechnician('GET /services')) as { items: Service[] };
+    expect(all.items.map((i) => i.subscriptionId).sort()).toEqual(
+      [running.subscriptionId, waiting.subscriptionId].sort(),
+    );
+    const today = (await asTechnician('GET /services', { state: 'awaiting-credentials' })) as { items: Service[] };
+    expect(today.items.map((i) => i.subscriptionId)).toEqual([waiting.subscriptionId]);
+    expect(await asTechnician('GET /reconciliations')).toMatchObject({ $problem: { status: 403 } });
+    expect(await asTechnician('POST /reconciliations', {}, { fix: false })).toMatchObject({
+      $problem: { status: 403 },
+    });
+  });
+
   test('/openapi.json lists every route with its permission', async () => {
     const doc = (await (await fetch(`${bed.url}/openapi.json`)).json()) as {
       paths: Record<string, Record<string, { 'x-permission'?: string }>>;

@@ -1,8 +1,9 @@
 // Accounting into usage: each session's running total (Start, Interim-Update, Stop in radacct)
-// less what was already counted is new traffic, added to its subscription's day. The days that
-// changed go to billing (absolute totals, so sending one again is harmless), and a subscription
-// whose month crossed its cap is throttled live: its reply rows get the throttle speed and its
-// online sessions a CoA. A new month lifts last month's throttles.
+// less what was already counted is new traffic, added to its subscription's day, in all and by
+// direction (download to the subscriber, upload from them). The days that changed go to billing
+// (absolute totals, so sending one again is harmless), and a subscription whose month crossed its
+// cap is throttled live: its reply rows get the throttle speed and its online sessions a CoA. A
+// new month lifts last month's throttles.
 import type { PluginContext } from '@dotmac/sdk';
 import { type Account, speedOf } from './aaa.ts';
 import { type AccountRow, accountColumns, monthOf, rewriteReply, toAccount } from './accounts.ts';
@@ -35,7 +36,12 @@ export async function ingestAccounting(ctx: PluginContext): Promise<IngestResult
       sql: `with traffic as (
               select r.radacctid, a.subscription_id, a.customer_id,
                      coalesce(r.acctinputoctets, 0) + coalesce(r.acctoutputoctets, 0) as total,
+                     coalesce(r.acctoutputoctets, 0) as download,
+                     coalesce(r.acctinputoctets, 0) as upload,
                      coalesce(s.counted_bytes, 0) as counted,
+                     -- null: the session was counted before the directions were (migration 0003).
+                     case when s.radacctid is null then 0 else s.counted_download end as counted_download,
+                     case when s.radacctid is null then 0 else s.counted_upload end as counted_upload,
                      (coalesce(r.acctstoptime, r.acctupdatetime, r.acctstarttime) at time zone 'UTC')::date as day
                 from radacct r
                 join accounts a on a.username = r.username
@@ -43,14 +49,25 @@ export async function ingestAccounting(ctx: PluginContext): Promise<IngestResult
                where r.acctupdatetime >= $2::timestamptz - interval '${LOOKBACK}'
                  and coalesce(r.acctinputoctets, 0) + coalesce(r.acctoutputoctets, 0) > coalesce(s.counted_bytes, 0)
             ), sessions as (
-              insert into session_usage (tenant_id, radacctid, counted_bytes)
-              select $1, radacctid, total from traffic
-              on conflict (tenant_id, radacctid) do update set counted_bytes = excluded.counted_bytes
+              insert into session_usage (tenant_id, radacctid, counted_bytes, counted_download, counted_upload)
+              select $1, radacctid, total, download, upload from traffic
+              on conflict (tenant_id, radacctid) do update
+                set counted_bytes = excluded.counted_bytes,
+                    counted_download = excluded.counted_download,
+                    counted_upload = excluded.counted_upload
             ), days as (
-              insert into usage_daily (tenant_id, subscription_id, customer_id, day, bytes)
-              select $1, subscription_id, customer_id, day, sum(total - counted) from traffic
+              -- A direction's growth is unknown (null) when a session's earlier count is; a day
+              -- holding an unknown stays unknown (null + n is null).
+              insert into usage_daily (tenant_id, subscription_id, customer_id, day, bytes, download_bytes, upload_bytes)
+              select $1, subscription_id, customer_id, day, sum(total - counted),
+                     case when bool_and(counted_download is not null) then sum(download - counted_download) end,
+                     case when bool_and(counted_upload is not null) then sum(upload - counted_upload) end
+                from traffic
                group by subscription_id, customer_id, day
-              on conflict (tenant_id, subscription_id, day) do update set bytes = usage_daily.bytes + excluded.bytes
+              on conflict (tenant_id, subscription_id, day) do update
+                set bytes = usage_daily.bytes + excluded.bytes,
+                    download_bytes = usage_daily.download_bytes + excluded.download_bytes,
+                    upload_bytes = usage_daily.upload_bytes + excluded.upload_bytes
             )
             select count(*)::int as sessions from traffic`,
       params: [ctx.tenantId, now],

@@ -2,7 +2,7 @@
 // account (the upsertAccount service); this plugin writes FreeRADIUS's rows for it (aaa.ts), sends
 // live changes to the NASes (changes.ts), and turns accounting into usage (accounting.ts).
 // FreeRADIUS itself reads the same tables through the queries in freeradius/queries.conf.
-import { definePlugin, RouteError } from '@dotmac/sdk';
+import { definePlugin, RouteError, type RouteRequest } from '@dotmac/sdk';
 import { aaaRows } from './aaa.ts';
 import { ingestAccounting } from './accounting.ts';
 import {
@@ -26,7 +26,24 @@ import { applyChange, changeResource } from './changes.ts';
 import { syncNas } from './nas.ts';
 import { settingsOf } from './settings.ts';
 
+/** A day of usage_daily as GET /usage reads it; the split is null where it is unknown (migration 0003). */
+interface UsageDayRow {
+  readonly subscription_id: string;
+  readonly day: string;
+  readonly bytes: string;
+  readonly download_bytes: string | null;
+  readonly upload_bytes: string | null;
+}
+
 const nowIso = async (ctx: { clock: { now(): Promise<Date> } }) => (await ctx.clock.now()).toISOString();
+
+/**
+ * FreeRADIUS's radacct has no customer column for the kernel's row scope, so a session is scoped
+ * through its AAA account: a portal user (a customer) sees only the sessions of the accounts
+ * they see; staff also see sessions of usernames no account has.
+ */
+const sessionsOfVisibleAccountsOnly = (caller: RouteRequest['caller']) =>
+  caller.kind === 'user' && caller.portal !== 'admin';
 
 /** A page of `rows` fetched with one extra: the cursor is `key` of the last item kept. */
 function page<Row, Item>(rows: Row[], limit: number, key: (row: Row) => string, toItem: (row: Row) => Item) {
@@ -91,18 +108,35 @@ export default definePlugin({
       };
     },
     'POST /accounts/:subscriptionId/disconnect': (ctx, { params }) => disconnect(ctx, params.subscriptionId),
-    'GET /sessions': async (ctx, { query }) => {
+    'GET /sessions': async (ctx, { query, caller }) => {
       const q = query as { subscriptionId?: string; nasAddress?: string; limit?: number; cursor?: string };
       const limit = q.limit ?? 100;
       const after = timeCursor(q.cursor);
       const rows = await ctx.db.query<SessionRow>(
         `${SESSIONS_SQL(`($1::uuid is null or a.subscription_id = $1)
              and ($2::text is null or coalesce(r.nasname, host(r.nasipaddress)) = $2)
-             and ($3::timestamptz is null or (r.acctstarttime, r.radacctid) < ($3::timestamptz, $4::bigint))`)}
+             and ($3::timestamptz is null or (r.acctstarttime, r.radacctid) < ($3::timestamptz, $4::bigint))
+             and (not $6::boolean or a.subscription_id is not null)`)}
           order by r.acctstarttime desc, r.radacctid desc limit $5`,
-        [q.subscriptionId ?? null, q.nasAddress ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+        [
+          q.subscriptionId ?? null,
+          q.nasAddress ?? null,
+          after?.[0] ?? null,
+          after?.[1] ?? null,
+          limit + 1,
+          sessionsOfVisibleAccountsOnly(caller),
+        ],
       );
       return page(rows, limit, (r) => `${new Date(r.started_at ?? 0).toISOString()}|${r.radacctid}`, sessionResource);
+    },
+    'GET /sessions/summary': async (ctx, { caller }) => {
+      const [counts] = await ctx.db.query<{ online: number; subscribers: number }>(
+        `select count(*)::int as online, count(distinct a.subscription_id)::int as subscribers
+           from radacct r left join accounts a on a.username = r.username
+          where r.acctstoptime is null and (not $1::boolean or a.subscription_id is not null)`,
+        [sessionsOfVisibleAccountsOnly(caller)],
+      );
+      return { online: counts?.online ?? 0, subscribers: counts?.subscribers ?? 0 };
     },
     'GET /changes': async (ctx, { query }) => {
       const q = query as { subscriptionId?: string; limit?: number; cursor?: string };
@@ -127,13 +161,23 @@ export default definePlugin({
           { pointer: '/query/to', detail: 'must be from..from + 366 days' },
         ]);
       }
-      const rows = await ctx.db.query<{ subscription_id: string; day: string; bytes: string }>(
-        `select subscription_id::text, to_char(day, 'YYYY-MM-DD') as day, bytes::text from usage_daily
+      const rows = await ctx.db.query<UsageDayRow>(
+        `select subscription_id::text, to_char(day, 'YYYY-MM-DD') as day, bytes::text,
+                download_bytes::text, upload_bytes::text
+           from usage_daily
           where ($1::uuid is null or subscription_id = $1) and day between $2::date and $3::date
           order by day, subscription_id`,
         [q.subscriptionId ?? null, q.from, q.to],
       );
-      return { items: rows.map((r) => ({ subscriptionId: r.subscription_id, day: r.day, bytes: r.bytes })) };
+      return {
+        items: rows.map((r) => ({
+          subscriptionId: r.subscription_id,
+          day: r.day,
+          bytes: r.bytes,
+          downloadBytes: r.download_bytes,
+          uploadBytes: r.upload_bytes,
+        })),
+      };
     },
     'POST /accounting/ingest': (ctx) => ingestAccounting(ctx),
     'POST /nas/sync': async (ctx) => ({ nas: await syncNas(ctx) }),

@@ -87,6 +87,26 @@ export async function startAaaBed(options: {
 export const radius = <Body = unknown>(bed: Testbed, tenant: string, route: string, body?: unknown) =>
   bed.request<Body>(tenant, route, body, RADIUS);
 
+/**
+ * A route of dotmac.radius called as the kernel calls it for a user signed in to a portal (a
+ * customer acting as their account), with that user's row scope: the testbed itself calls
+ * routes as the operator. Answers the handler's answer (a refusal as `{ $problem }`).
+ */
+export async function asPortalUser(
+  bed: Testbed,
+  tenant: string,
+  user: { readonly portal: 'customer' | 'reseller' | 'technician'; readonly subjectId: string },
+  route: string,
+  request: { readonly params?: Record<string, string>; readonly query?: Record<string, unknown> } = {},
+): Promise<unknown> {
+  const sandbox = bed.kernel.plugins.list().find((p) => p.manifest.id === RADIUS.plugin)?.sandbox;
+  if (!sandbox) throw new Error('dotmac.radius is not loaded');
+  const scope = { portal: user.portal, userId: `user-${user.subjectId}`, subjectId: user.subjectId };
+  const caller = { kind: 'user', ...scope, permissions: ['dotmac.radius.read'] };
+  const payload = { params: request.params ?? {}, query: request.query ?? {}, body: null, caller };
+  return sandbox.invoke(tenant, `route:${route}`, payload, scope);
+}
+
 /** A PPPoE subscriber on a 20/5 Mbit/s plan, unlimited, active; `changes` set the rest. */
 export function pppoe(changes: Partial<UpsertAccount> = {}): UpsertAccount {
   return {
