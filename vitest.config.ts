@@ -18,7 +18,12 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'unit',
-          include: ['kernel/test/**/*.test.ts', 'schemas/**/*.test.ts', 'sdk/ui/test/**/*.test.ts', 'shell-ui/test/**/*.test.ts'],
+          include: [
+            'kernel/test/**/*.test.ts',
+            'schemas/**/*.test.ts',
+            'sdk/ui/test/**/*.test.ts',
+            'shell-ui/test/**/*.test.ts',
+          ],
           exclude: ['kernel/test/db/**'],
         },
       },
