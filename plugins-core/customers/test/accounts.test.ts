@@ -308,6 +308,7 @@ describe('payers', () => {
       status: 'active',
       currency: 'EUR',
       payerId: parent.id,
+      resellerId: null,
     });
   });
 

@@ -77,7 +77,13 @@ function stateOf(s: Subscription): State {
     id: s.id,
     accountId: s.accountId,
     status: s.status,
-    plan: s.plan as PlanTerms,
+    // The terms only: the code, name and price the resource adds are not the machine's.
+    plan: {
+      planId: s.plan.planId,
+      version: s.plan.version,
+      billingCycle: s.plan.billingCycle,
+      contractMonths: s.plan.contractMonths,
+    } as PlanTerms,
     revision: s.revision,
     createdAt: s.createdAt,
     activatedAt: s.activatedAt,

@@ -2,7 +2,7 @@
 // read, find, change, move through their statuses with a history, and parent accounts that pay
 // for their children.
 import { type PluginContext, RouteError, type RouteRequest, type SqlStatement } from '@dotmac/sdk';
-import { actorOf, requireStaff } from './caller.ts';
+import { actorOf, isReseller, requireStaff, resellerOf } from './caller.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { type CustomField, customValueProblems, type FieldProblem, loadCustomFields } from './custom-fields.ts';
 import { matchingAccountsSql, reindexAccount, retokenizeAccount, searchTerms } from './search.ts';
@@ -56,6 +56,8 @@ export interface NewAccount {
   readonly status?: 'lead' | 'active';
   readonly number?: string;
   readonly parentId?: string;
+  /** The reseller the account belongs to; a reseller's own accounts are theirs whatever it says. */
+  readonly resellerId?: string;
   readonly currency?: string;
   readonly tags?: readonly string[];
   readonly custom?: Readonly<Record<string, string | number | boolean>>;
@@ -68,6 +70,8 @@ export interface AccountChanges {
   readonly kind?: AccountKind;
   readonly name?: string;
   readonly parentId?: string | null;
+  /** null: the account belongs to no reseller. */
+  readonly resellerId?: string | null;
   readonly currency?: string;
   readonly tags?: readonly string[];
   readonly custom?: Readonly<Record<string, string | number | boolean | null>>;
@@ -80,6 +84,7 @@ export interface AccountQuery {
   readonly kind?: AccountKind;
   readonly tag?: string;
   readonly parentId?: string;
+  readonly resellerId?: string;
   readonly sort: string;
   readonly cursor?: string;
   readonly limit: number;
@@ -142,6 +147,7 @@ export async function listAccounts(ctx: PluginContext, query: AccountQuery) {
   if (query.kind) where.push(`a.kind = ${param(query.kind)}`);
   if (query.tag) where.push(`${param(query.tag)} = any(a.tags)`);
   if (query.parentId) where.push(`a.parent_id = ${param(query.parentId)}::uuid`);
+  if (query.resellerId) where.push(`a.reseller_id = ${param(query.resellerId)}`);
   if (query.q !== undefined) {
     const terms = searchTerms(query.q);
     if (terms.length === 0) {
@@ -193,9 +199,11 @@ export async function accountForService(ctx: PluginContext, accountId: string) {
     status: AccountStatus;
     currency: string;
     payer_id: string;
-  }>('select id, number, name, status, currency, coalesce(parent_id, id) as payer_id from accounts where id = $1', [
-    accountId,
-  ]);
+    reseller_id: string | null;
+  }>(
+    'select id, number, name, status, currency, coalesce(parent_id, id) as payer_id, reseller_id from accounts where id = $1',
+    [accountId],
+  );
   // A refusal, not a fault: the calling plugin gets a 404 it can pass on.
   if (!row) throw new RouteError(404, `no account ${accountId} in this tenant`);
   return {
@@ -205,7 +213,19 @@ export async function accountForService(ctx: PluginContext, accountId: string) {
     status: row.status,
     currency: row.currency,
     payerId: row.payer_id,
+    resellerId: row.reseller_id,
   };
+}
+
+/**
+ * Refuses (404) a reseller-portal user's request about an account that is not theirs. Reads find
+ * nothing of such an account anyway (its row is hidden from them); changes to its contacts,
+ * addresses and notes, which carry no reseller_id, need this check first.
+ */
+export async function requireVisibleAccount(ctx: PluginContext, accountId: string, caller: Caller): Promise<void> {
+  if (!isReseller(caller)) return;
+  const [row] = await ctx.db.query('select id from accounts where id = $1', [accountId]);
+  if (!row) throw notFound(accountId);
 }
 
 // ---- payers ----------------------------------------------------------------------------------
@@ -271,6 +291,13 @@ function payerProblems(
 /** POST /accounts: the account, its contacts and addresses and its first history row, in one transaction with customer.created. */
 export async function createAccount(ctx: PluginContext, input: NewAccount, caller: Caller): Promise<AccountView> {
   requireStaff(caller, 'creating accounts');
+  const reseller = resellerOf(caller);
+  if (reseller !== undefined && input.resellerId !== undefined && input.resellerId !== reseller) {
+    throw new RouteError(403, 'a reseller creates accounts of their own only', [
+      { pointer: '/body/resellerId', detail: 'is not the reseller you act as' },
+    ]);
+  }
+  const resellerId = reseller ?? input.resellerId ?? null;
   const [settings, fields, payer] = await Promise.all([
     loadSettings(ctx),
     loadCustomFields(ctx),
@@ -307,7 +334,7 @@ export async function createAccount(ctx: PluginContext, input: NewAccount, calle
       const results = await ctx.db.transaction(
         [
           ...numbering,
-          ...insertAccountStatements(ctx, fresh.id, number, { ...input, currency }, caller, at),
+          ...insertAccountStatements(ctx, fresh.id, number, { ...input, currency, resellerId }, caller, at),
           ...readAccount(fresh.id),
         ],
         {
@@ -372,14 +399,14 @@ function insertAccountStatements(
   ctx: PluginContext,
   id: string,
   number: string,
-  input: NewAccount & { readonly currency: string },
+  input: Omit<NewAccount, 'resellerId'> & { readonly currency: string; readonly resellerId: string | null },
   caller: Caller,
   at: string,
 ): SqlStatement[] {
   const statements: SqlStatement[] = [
     {
-      sql: `insert into accounts (id, tenant_id, customer_id, number, kind, name, status, parent_id, currency, tags, custom, created_at, updated_at)
-            values ($1, $2, $1::uuid::text, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $11)`,
+      sql: `insert into accounts (id, tenant_id, customer_id, number, kind, name, status, parent_id, currency, tags, custom, created_at, updated_at, reseller_id)
+            values ($1, $2, $1::uuid::text, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $11, $12)`,
       params: [
         id,
         ctx.tenantId,
@@ -392,6 +419,7 @@ function insertAccountStatements(
         input.tags ?? [],
         JSON.stringify(input.custom ?? {}),
         at,
+        input.resellerId,
       ],
     },
     {
@@ -476,6 +504,11 @@ export async function updateAccount(
   caller: Caller,
 ): Promise<AccountView> {
   requireStaff(caller, 'changing an account');
+  if (isReseller(caller) && changes.resellerId !== undefined) {
+    throw new RouteError(403, 'assigning accounts to resellers is for staff', [
+      { pointer: '/body/resellerId', detail: 'cannot be changed from the reseller portal' },
+    ]);
+  }
   const [current] = await ctx.db.query<{ currency: string; custom: Record<string, unknown>; children: number }>(
     `select currency, custom, (select count(*)::int from accounts c where c.parent_id = a.id) as children
        from accounts a where id = $1`,
@@ -518,6 +551,7 @@ export async function updateAccount(
   if (changes.kind !== undefined) assign('kind', changes.kind);
   if (changes.name !== undefined) assign('name', changes.name);
   if (changes.parentId !== undefined) assign('parent_id', changes.parentId, '::uuid');
+  if (changes.resellerId !== undefined) assign('reseller_id', changes.resellerId);
   if (changes.currency !== undefined) assign('currency', changes.currency);
   if (changes.tags !== undefined) assign('tags', changes.tags);
   if (changes.custom !== undefined) {

@@ -14,6 +14,7 @@ import {
   type NewAccount,
   type NewAddress,
   type NewContact,
+  requireVisibleAccount,
   statusHistory,
   updateAccount,
 } from './accounts.ts';
@@ -36,6 +37,7 @@ import {
   validatePart,
 } from './imports.ts';
 import { addNote, listNotes, removeNote, updateNote } from './notes.ts';
+import { accountStats } from './stats.ts';
 import type { AccountStatus } from './status.ts';
 
 /** A page query (cursor, limit), as the manifest's schemas validated it (limit has a default). */
@@ -58,27 +60,39 @@ export default definePlugin({
     'GET /accounts/:accountId/contacts': (ctx, { params }) => listContacts(ctx, params.accountId),
     'POST /accounts/:accountId/contacts': (ctx, { params, body }) =>
       addContact(ctx, params.accountId, body as NewContact),
-    'PATCH /accounts/:accountId/contacts/:contactId': (ctx, { params, body }) =>
-      updateContact(ctx, params.accountId, params.contactId, body as ContactChanges),
-    'DELETE /accounts/:accountId/contacts/:contactId': (ctx, { params }) =>
-      removeContact(ctx, params.accountId, params.contactId),
+    'PATCH /accounts/:accountId/contacts/:contactId': async (ctx, { params, body, caller }) => {
+      await requireVisibleAccount(ctx, params.accountId, caller);
+      return updateContact(ctx, params.accountId, params.contactId, body as ContactChanges);
+    },
+    'DELETE /accounts/:accountId/contacts/:contactId': async (ctx, { params, caller }) => {
+      await requireVisibleAccount(ctx, params.accountId, caller);
+      return removeContact(ctx, params.accountId, params.contactId);
+    },
 
     'GET /accounts/:accountId/addresses': (ctx, { params }) => listAddresses(ctx, params.accountId),
     'POST /accounts/:accountId/addresses': (ctx, { params, body }) =>
       addAddress(ctx, params.accountId, body as NewAddress),
-    'PATCH /accounts/:accountId/addresses/:addressId': (ctx, { params, body }) =>
-      updateAddress(ctx, params.accountId, params.addressId, body as AddressChanges),
-    'DELETE /accounts/:accountId/addresses/:addressId': (ctx, { params }) =>
-      removeAddress(ctx, params.accountId, params.addressId),
+    'PATCH /accounts/:accountId/addresses/:addressId': async (ctx, { params, body, caller }) => {
+      await requireVisibleAccount(ctx, params.accountId, caller);
+      return updateAddress(ctx, params.accountId, params.addressId, body as AddressChanges);
+    },
+    'DELETE /accounts/:accountId/addresses/:addressId': async (ctx, { params, caller }) => {
+      await requireVisibleAccount(ctx, params.accountId, caller);
+      return removeAddress(ctx, params.accountId, params.addressId);
+    },
 
     'GET /accounts/:accountId/notes': (ctx, { params, query, caller }) =>
       listNotes(ctx, params.accountId, pageOf(query), caller),
     'POST /accounts/:accountId/notes': (ctx, { params, body, caller }) =>
       addNote(ctx, params.accountId, body as { body: string; pinned?: boolean }, caller),
-    'PATCH /accounts/:accountId/notes/:noteId': (ctx, { params, body, caller }) =>
-      updateNote(ctx, params.accountId, params.noteId, body as { body?: string; pinned?: boolean }, caller),
-    'DELETE /accounts/:accountId/notes/:noteId': (ctx, { params, caller }) =>
-      removeNote(ctx, params.accountId, params.noteId, caller),
+    'PATCH /accounts/:accountId/notes/:noteId': async (ctx, { params, body, caller }) => {
+      await requireVisibleAccount(ctx, params.accountId, caller);
+      return updateNote(ctx, params.accountId, params.noteId, body as { body?: string; pinned?: boolean }, caller);
+    },
+    'DELETE /accounts/:accountId/notes/:noteId': async (ctx, { params, caller }) => {
+      await requireVisibleAccount(ctx, params.accountId, caller);
+      return removeNote(ctx, params.accountId, params.noteId, caller);
+    },
 
     'GET /custom-fields': async (ctx) => ({ fields: await loadCustomFields(ctx) }),
     'PUT /custom-fields': async (ctx, { body, caller }) => {
@@ -87,6 +101,7 @@ export default definePlugin({
     },
 
     'GET /me': (ctx, { caller }) => myAccount(ctx, caller),
+    'GET /stats': (ctx, { query }) => accountStats(ctx, query as { since?: string }),
 
     'POST /imports': (ctx, { body, caller }) => createImport(ctx, (body ?? {}) as { fileName?: string }, caller),
     'GET /imports': (ctx, { query, caller }) => listImports(ctx, pageOf(query), caller),

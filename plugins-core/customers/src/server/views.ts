@@ -12,6 +12,7 @@ export interface AccountRow {
   readonly name: string;
   readonly status: AccountStatus;
   readonly parent_id: string | null;
+  readonly reseller_id: string | null;
   readonly currency: string;
   readonly tags: string[];
   readonly custom: Record<string, string | number | boolean>;
@@ -24,7 +25,7 @@ export interface AccountRow {
 }
 
 /** What selecting `from accounts a` + ACCOUNT_JOIN answers as an AccountRow. */
-export const ACCOUNT_COLUMNS = `a.id, a.number, a.kind, a.name, a.status, a.parent_id, a.currency, a.tags, a.custom,
+export const ACCOUNT_COLUMNS = `a.id, a.number, a.kind, a.name, a.status, a.parent_id, a.reseller_id, a.currency, a.tags, a.custom,
   a.created_at, a.updated_at, pc.id as pc_id, pc.name as pc_name, pc.email as pc_email, pc.phone as pc_phone`;
 export const ACCOUNT_JOIN = 'left join contacts pc on pc.account_id = a.id and pc.is_primary';
 
@@ -73,6 +74,7 @@ export function toAccountSummary(row: AccountRow) {
     status: row.status,
     parentId: row.parent_id,
     payerId: row.parent_id ?? row.id,
+    resellerId: row.reseller_id,
     currency: row.currency,
     tags: row.tags,
     custom: row.custom,

@@ -1,57 +1,38 @@
-// The admin portal's customers page (plugin.json contributes it as ./Customers at /customers).
-// A stub for now: it renders the accounts it is given and the search box that will drive
-// GET /accounts?q=…; fetching comes with the shell's API client.
+// The admin portal's customer list (/customers): search, a status filter, pages from the server.
+import { type Column, DataTable, DateText, Link, PageFrame, StatusBadge, useApi, useCan } from '@dotmac/ui';
 import { useState } from 'react';
+import { type AccountSummary, CAN_WRITE } from './account.ts';
+import { type CustomerFilter, CustomerSearch, filterQuery, NO_FILTER } from './CustomerSearch.tsx';
 
-/** An account as GET /accounts lists it. */
-export interface AccountSummary {
-  readonly id: string;
-  readonly number: string;
-  readonly name: string;
-  readonly status: 'lead' | 'active' | 'suspended' | 'terminated';
-  readonly primaryContact: { readonly email: string | null; readonly phone: string | null } | null;
-}
+const COLUMNS: readonly Column<AccountSummary>[] = [
+  { key: 'number', header: 'Number', render: (a) => <Link to={`/customers/${a.id}`}>{a.number}</Link> },
+  { key: 'name', header: 'Name', render: (a) => <Link to={`/customers/${a.id}`}>{a.name}</Link> },
+  { key: 'status', header: 'Status', render: (a) => <StatusBadge status={a.status} /> },
+  { key: 'email', header: 'Email', render: (a) => a.primaryContact?.email ?? '' },
+  { key: 'phone', header: 'Phone', render: (a) => a.primaryContact?.phone ?? '' },
+  { key: 'createdAt', header: 'Customer since', render: (a) => <DateText value={a.createdAt} /> },
+];
 
-export default function Customers({ accounts = [] }: { readonly accounts?: readonly AccountSummary[] }) {
-  const [q, setQ] = useState('');
-  const words = q.toLowerCase().split(/\s+/).filter(Boolean);
-  const shown = accounts.filter((account) => {
-    const text = `${account.number} ${account.name} ${account.primaryContact?.email ?? ''} ${account.primaryContact?.phone ?? ''}`;
-    return words.every((word) => text.toLowerCase().includes(word));
-  });
+export default function Customers() {
+  const api = useApi();
+  const canCreate = useCan(CAN_WRITE);
+  const [filter, setFilter] = useState<CustomerFilter>(NO_FILTER);
   return (
-    <section>
-      <h1>Customers</h1>
-      <label>
-        Search{' '}
-        <input value={q} onChange={(event) => setQ(event.target.value)} placeholder="name, email, phone, number" />
-      </label>
-      {shown.length === 0 ? (
-        <p>No customer found.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>Number</th>
-              <th>Name</th>
-              <th>Status</th>
-              <th>Email</th>
-              <th>Phone</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((account) => (
-              <tr key={account.id}>
-                <td>{account.number}</td>
-                <td>{account.name}</td>
-                <td>{account.status}</td>
-                <td>{account.primaryContact?.email ?? ''}</td>
-                <td>{account.primaryContact?.phone ?? ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </section>
+    <PageFrame title="Customers" actions={canCreate ? <Link to="/customers/new">New customer</Link> : undefined}>
+      <CustomerSearch filter={filter} onChange={setFilter} />
+      <DataTable
+        caption="Customers"
+        columns={COLUMNS}
+        rowKey={(a) => a.id}
+        reloadKey={`${filter.q}|${filter.status}`}
+        empty="No customer matches."
+        load={(cursor, pageSize, signal) =>
+          api.get('/accounts', {
+            query: { ...filterQuery(filter), sort: 'name', limit: pageSize, ...(cursor && { cursor }) },
+            signal,
+          })
+        }
+      />
+    </PageFrame>
   );
 }

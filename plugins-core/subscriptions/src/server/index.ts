@@ -24,6 +24,8 @@ import {
   type Transition,
 } from './lifecycle.ts';
 import { planDirection } from './pricing.ts';
+import { recurringRevenue, requireStaffPortal } from './revenue.ts';
+import { requireResellerListScope, requireVisible } from './scope.ts';
 import {
   type Actor,
   BadCursorError,
@@ -123,6 +125,7 @@ async function runCommand(
   const readers = createReaders(ctx);
   const found = await findSubscription(ctx, id);
   if (!found) throw new RouteError(404, `there is no subscription ${id}`);
+  await requireVisible(ctx, caller, found.customer_id, `subscription ${id}`);
   const subscription = toSubscription(await applyDueChanges(ctx, found, now, readers));
   const command = await commandFor(subscription, readers, now);
   const outcome = apply(subscription, command, now);
@@ -285,6 +288,7 @@ async function createSubscription(ctx: PluginContext, body: NewSubscription, cal
       { pointer: '/body/accountId', detail: 'is not your account' },
     ]);
   }
+  await requireVisible(ctx, caller, body.accountId, `account ${body.accountId}`);
   const now = await nowOf(ctx);
   const readers = createReaders(ctx);
   const account = await readers.account(body.accountId, '/body/accountId');
@@ -314,7 +318,8 @@ async function withCursor<T>(list: () => Promise<T>): Promise<T> {
 
 export default definePlugin({
   routes: {
-    'GET /subscriptions': async (ctx, { query }) => {
+    'GET /subscriptions': async (ctx, { query, caller }) => {
+      await requireResellerListScope(ctx, caller, (query as ListQuery).accountId);
       const now = await nowOf(ctx);
       const page = await withCursor(() => listSubscriptions(ctx, query as ListQuery));
       return { items: page.items.map((row) => toResource(row, now)), nextCursor: page.nextCursor };
@@ -322,16 +327,22 @@ export default definePlugin({
 
     'POST /subscriptions': (ctx, { body, caller }) => createSubscription(ctx, body as NewSubscription, caller),
 
-    'GET /subscriptions/:subscriptionId': async (ctx, { params }) => {
+    'GET /stats/mrr': (ctx, { caller }) => {
+      requireStaffPortal(caller);
+      return recurringRevenue(ctx);
+    },
+
+    'GET /subscriptions/:subscriptionId': async (ctx, { params, caller }) => {
       const row = await findSubscription(ctx, params.subscriptionId);
       if (!row) throw new RouteError(404, `there is no subscription ${params.subscriptionId}`);
+      await requireVisible(ctx, caller, row.customer_id, `subscription ${params.subscriptionId}`);
       return toResource(row, await nowOf(ctx));
     },
 
-    'GET /subscriptions/:subscriptionId/history': async (ctx, { params, query }) => {
-      if (!(await findSubscription(ctx, params.subscriptionId))) {
-        throw new RouteError(404, `there is no subscription ${params.subscriptionId}`);
-      }
+    'GET /subscriptions/:subscriptionId/history': async (ctx, { params, query, caller }) => {
+      const row = await findSubscription(ctx, params.subscriptionId);
+      if (!row) throw new RouteError(404, `there is no subscription ${params.subscriptionId}`);
+      await requireVisible(ctx, caller, row.customer_id, `subscription ${params.subscriptionId}`);
       return withCursor(() => listHistory(ctx, params.subscriptionId, query as { limit?: number; cursor?: string }));
     },
 

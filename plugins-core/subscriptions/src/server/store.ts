@@ -34,6 +34,17 @@ export interface SubscriptionRow {
   readonly pending_reprice: boolean;
   readonly cancel_at: string | null;
   readonly cancelled_at: string | null;
+  /** The plan in force as its last transition's event carried it (PRICED_COLUMNS), when read with it. */
+  readonly offer?: Offer | null;
+}
+
+/** The plan in force as customers see it: its code and name, and its price in the account's currency. */
+export interface Offer {
+  readonly code: string;
+  readonly name: string;
+  /** Price of one billing cycle, a decimal string. */
+  readonly price: string;
+  readonly currency: string;
 }
 
 /** Who asked for a transition, as the history records it. */
@@ -50,6 +61,24 @@ const COLUMNS = `id, customer_id, status, plan_id, plan_version, billing_cycle, 
   created_at, updated_at, activated_at, term_ends_at, suspended_reason, suspended_at, suspended_note,
   pending_plan_id, pending_plan_version, pending_billing_cycle, pending_contract_months, pending_direction,
   pending_effective_at, pending_reprice, cancel_at, cancelled_at`;
+
+/**
+ * COLUMNS and the offer: the plan's code, name and price as the event of the subscription's last
+ * transition (its history row at its revision) carried them, in the account's currency.
+ */
+const PRICED_COLUMNS = `${COLUMNS}, (
+  select jsonb_build_object('code', h.payload -> 'plan' ->> 'code', 'name', h.payload -> 'plan' ->> 'name',
+                            'price', h.payload -> 'plan' ->> 'price', 'currency', h.payload ->> 'currency')
+    from subscription_history h
+   where h.subscription_id = subscriptions.id and h.revision = subscriptions.revision) as offer`;
+
+/** The offer an event's payload carries (every subscription.* event carries the plan in force). */
+export function offerOf(payload: Record<string, unknown>): Offer | null {
+  const plan = payload.plan as Partial<Offer> | undefined;
+  const currency = payload.currency;
+  if (!plan?.code || !plan.name || !plan.price || typeof currency !== 'string') return null;
+  return { code: plan.code, name: plan.name, price: plan.price, currency };
+}
 
 const iso = (value: string | null) => (value === null ? null : new Date(value).toISOString());
 const isoOf = (value: string) => new Date(value).toISOString();
@@ -103,7 +132,7 @@ export function toResource(row: SubscriptionRow, now: string) {
     id: s.id,
     accountId: s.accountId,
     status: s.status,
-    plan: s.plan,
+    plan: { ...s.plan, ...(row.offer ?? {}) },
     revision: s.revision,
     createdAt: s.createdAt,
     updatedAt: isoOf(row.updated_at),
@@ -122,7 +151,7 @@ export function toResource(row: SubscriptionRow, now: string) {
 
 /** The subscription `id`, or undefined when the caller cannot see it (or there is none). */
 export async function findSubscription(ctx: PluginContext, id: string): Promise<SubscriptionRow | undefined> {
-  const [row] = await ctx.db.query<SubscriptionRow>(`select ${COLUMNS} from subscriptions where id = $1`, [id]);
+  const [row] = await ctx.db.query<SubscriptionRow>(`select ${PRICED_COLUMNS} from subscriptions where id = $1`, [id]);
   return row;
 }
 
@@ -205,7 +234,7 @@ export async function storeTransition(
     ],
   };
   const [written] = await ctx.db.transaction([write, history], { events: [event] });
-  return written?.[0] as unknown as SubscriptionRow;
+  return { ...(written?.[0] as unknown as SubscriptionRow), offer: offerOf(event.payload) };
 }
 
 /** True when `error` is a transition that lost to another on the same revision. */
@@ -259,7 +288,7 @@ export async function listSubscriptions(ctx: PluginContext, query: ListQuery): P
   const key = `coalesce(${column}, 'infinity'::timestamptz)`;
   const direction = descending ? 'desc' : 'asc';
   const rows = await ctx.db.query<SubscriptionRow & { sort_key: string }>(
-    `select ${COLUMNS}, ${key}::text as sort_key from subscriptions
+    `select ${PRICED_COLUMNS}, ${key}::text as sort_key from subscriptions
       where ($1::text is null or customer_id = $1) and ($2::text is null or status = $2)
         and ($3::uuid is null or plan_id = $3)
         and ($4::timestamptz is null or (${key}, id) ${descending ? '<' : '>'} ($4::timestamptz, $5::uuid))

@@ -73,7 +73,13 @@ export const PLANS = {
 export async function openAccount(
   bed: Testbed,
   tenant: string,
-  details: { readonly name?: string; readonly currency?: string; readonly status?: Account['status'] } = {},
+  details: {
+    readonly name?: string;
+    readonly currency?: string;
+    readonly status?: Account['status'];
+    /** The reseller the account belongs to (dotmac.customers' resellerId); none when absent. */
+    readonly resellerId?: string;
+  } = {},
 ): Promise<Account> {
   const status = details.status ?? 'active';
   const opened = await bed.request<Account>(
@@ -84,6 +90,7 @@ export async function openAccount(
       name: details.name ?? 'Ada Lovelace',
       currency: details.currency ?? 'EUR',
       status: status === 'lead' ? 'lead' : 'active',
+      ...(details.resellerId && { resellerId: details.resellerId }),
     },
     { plugin: 'dotmac.customers' },
   );

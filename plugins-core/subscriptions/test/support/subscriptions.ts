@@ -13,6 +13,11 @@ export interface Subscription {
     readonly version: number;
     readonly billingCycle: string;
     readonly contractMonths: number;
+    /** The plan's code, name and price (in the account's currency) as the last transition's event carried them. */
+    readonly code?: string;
+    readonly name?: string;
+    readonly price?: string;
+    readonly currency?: string;
   };
   readonly revision: number;
   readonly createdAt: string;

@@ -1,0 +1,92 @@
+// An account's contacts, primary first, each a link to write or call; staff may add one.
+import { type JsonSchema, SchemaForm, StatusBadge, useApi } from '@dotmac/ui';
+import { type ReactNode, useState } from 'react';
+import contactInput from '../../schemas/contact-input.json' with { type: 'json' };
+import type { Contact } from './account.ts';
+import { Card, CardList, SECTION_STYLE } from './layout.tsx';
+
+const field = contactInput.properties;
+
+/** POST /accounts/:accountId/contacts's body schema, labelled. */
+const NEW_CONTACT_SCHEMA: JsonSchema = {
+  ...contactInput,
+  properties: {
+    name: { ...field.name, 'x-label': 'Name' },
+    email: { ...field.email, 'x-label': 'Email' },
+    phone: { ...field.phone, 'x-label': 'Phone' },
+    role: { ...field.role, 'x-label': 'Role' },
+    isPrimary: { ...field.isPrimary, 'x-label': 'Primary contact' },
+    portalAccess: { ...field.portalAccess, 'x-label': 'Customer portal access' },
+  },
+};
+
+/** One contact: name, role and the ways to reach them. */
+export function ContactCard(props: { readonly contact: Contact }): ReactNode {
+  const { contact } = props;
+  return (
+    <>
+      <strong>{contact.name}</strong>
+      {contact.isPrimary ? (
+        <>
+          {' '}
+          <StatusBadge status="primary" />
+        </>
+      ) : null}
+      {contact.role ? <span> · {contact.role}</span> : null}
+      {contact.email ? (
+        <div>
+          <a href={`mailto:${contact.email}`}>{contact.email}</a>
+        </div>
+      ) : null}
+      {contact.phone ? (
+        <div>
+          <a href={`tel:${contact.phone.replace(/[^+0-9]/g, '')}`}>{contact.phone}</a>
+        </div>
+      ) : null}
+      {contact.portalAccess ? <div>Signs in to the customer portal</div> : null}
+    </>
+  );
+}
+
+export function ContactsSection(props: {
+  readonly accountId: string;
+  readonly contacts: readonly Contact[];
+  readonly canWrite: boolean;
+  readonly onChanged: () => void;
+}): ReactNode {
+  const api = useApi();
+  const [added, setAdded] = useState(0);
+  const add = async (value: Record<string, unknown>) => {
+    await api.post(`/accounts/${props.accountId}/contacts`, value);
+    setAdded((n) => n + 1);
+    props.onChanged();
+  };
+  return (
+    <section aria-labelledby="customer-contacts-heading" style={SECTION_STYLE}>
+      <h2 id="customer-contacts-heading">Contacts</h2>
+      {props.contacts.length === 0 ? (
+        <p>No contact yet.</p>
+      ) : (
+        <CardList>
+          {props.contacts.map((contact) => (
+            <Card key={contact.id}>
+              <ContactCard contact={contact} />
+            </Card>
+          ))}
+        </CardList>
+      )}
+      {props.canWrite ? (
+        <details>
+          <summary>Add a contact</summary>
+          <SchemaForm
+            key={added}
+            id="new-contact"
+            schema={NEW_CONTACT_SCHEMA}
+            onSubmit={add}
+            submitLabel="Add contact"
+          />
+        </details>
+      ) : null}
+    </section>
+  );
+}
