@@ -9,12 +9,15 @@ export { ApiError } from './api/api-error.ts';
 export { useApi, useKernelApi, useQuery } from './api/hooks.ts';
 // ---------------------------------------------------------------- components
 export { Button } from './components/button.tsx';
+export { CheckboxField, type CheckboxFieldProps } from './components/checkbox-field.tsx';
 export { type Column, DataTable } from './components/data-table.tsx';
 export { ErrorNotice } from './components/error-notice.tsx';
 export { Loading } from './components/loading.tsx';
 export { PageFrame } from './components/page-frame.tsx';
+export { PageSection } from './components/page-section.tsx';
 export { Stat } from './components/stat.tsx';
 export { StatusBadge } from './components/status-badge.tsx';
+export { SelectField, type SelectFieldProps, TextField, type TextFieldProps } from './components/text-field.tsx';
 // ---------------------------------------------------------------- formatting (tenant locale)
 export { formatDate } from './format/date.ts';
 export { DateText, Money } from './format/format-components.tsx';

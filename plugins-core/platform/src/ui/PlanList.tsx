@@ -1,8 +1,7 @@
 // The platform portal's Plans page (/plans): the SaaS plans and the modules each lets its
 // tenants switch on; creating and changing a plan.
-import { Button, DateText, ErrorNotice, Loading, PageFrame, useKernelApi, useQuery } from '@dotmac/ui';
+import { Button, DateText, ErrorNotice, Loading, PageFrame, PageSection, useKernelApi, useQuery } from '@dotmac/ui';
 import { useState } from 'react';
-import { PageSection } from './layout/PageSection.tsx';
 import { PlanEditor } from './plans/PlanEditor.tsx';
 import type { InstalledPlugin } from './plugins/plugin.ts';
 import type { SaasPlan } from './tenants/tenant.ts';

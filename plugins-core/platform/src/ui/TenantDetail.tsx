@@ -2,8 +2,7 @@
 // plan, switching its modules, and (last) suspending or reactivating it.
 
 import type { ContributionProps } from '@dotmac/ui';
-import { ErrorNotice, Link, Loading, PageFrame, useKernelApi, useQuery } from '@dotmac/ui';
-import { PageSection } from './layout/PageSection.tsx';
+import { ErrorNotice, Link, Loading, PageFrame, PageSection, useKernelApi, useQuery } from '@dotmac/ui';
 import { TenantFacts } from './tenants/TenantFacts.tsx';
 import { TenantModules } from './tenants/TenantModules.tsx';
 import { TenantPlanForm } from './tenants/TenantPlanForm.tsx';

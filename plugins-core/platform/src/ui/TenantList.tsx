@@ -7,14 +7,14 @@ import {
   DateText,
   Link,
   PageFrame,
+  PageSection,
+  SelectField,
   StatusBadge,
   useKernelApi,
   useNavigate,
   useQuery,
 } from '@dotmac/ui';
 import { useState } from 'react';
-import { PageSection } from './layout/PageSection.tsx';
-import { SelectField } from './layout/TextField.tsx';
 import { NewTenantForm } from './tenants/NewTenantForm.tsx';
 import { type SaasPlan, TENANT_STATUSES, type Tenant, type TenantStatus } from './tenants/tenant.ts';
 

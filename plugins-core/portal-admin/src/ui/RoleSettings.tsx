@@ -1,8 +1,7 @@
 // The admin portal's Roles page (/settings/roles): the tenant's roles of every portal with the
 // permissions each grants; creating a role and changing what a role may do.
-import { Button, ErrorNotice, Link, Loading, PageFrame, useCan, useKernelApi, useQuery } from '@dotmac/ui';
+import { Button, ErrorNotice, Link, Loading, PageFrame, PageSection, useCan, useKernelApi, useQuery } from '@dotmac/ui';
 import { useState } from 'react';
-import { PageSection } from './layout/PageSection.tsx';
 import type { TenantModule } from './modules/module.ts';
 import { EditPermissionsDialog } from './roles/EditPermissionsDialog.tsx';
 import { NewRoleForm } from './roles/NewRoleForm.tsx';

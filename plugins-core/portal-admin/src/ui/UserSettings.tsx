@@ -1,9 +1,17 @@
 // The admin portal's Users page (/settings/users): the tenant's users of every portal, their
 // roles, inviting someone, changing roles and disabling. Roles themselves are at /settings/roles.
-import { ErrorNotice, Link, Loading, PageFrame, useCan, useKernelApi, useQuery } from '@dotmac/ui';
+import {
+  ErrorNotice,
+  Link,
+  Loading,
+  PageFrame,
+  PageSection,
+  SelectField,
+  useCan,
+  useKernelApi,
+  useQuery,
+} from '@dotmac/ui';
 import { useState } from 'react';
-import { PageSection } from './layout/PageSection.tsx';
-import { SelectField } from './layout/TextField.tsx';
 import { DisableUserDialog } from './users/DisableUserDialog.tsx';
 import { EditRolesDialog } from './users/EditRolesDialog.tsx';
 import { InviteUserForm } from './users/InviteUserForm.tsx';

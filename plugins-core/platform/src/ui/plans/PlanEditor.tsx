@@ -1,9 +1,7 @@
 // Creates or replaces a SaaS plan (PUT /api/v1/platform/plans/:planId): its name and the modules
 // a tenant on it may switch on. The kernel refuses a module listed without what it depends on.
-import { ApiError, Button, ErrorNotice, useKernelApi } from '@dotmac/ui';
+import { ApiError, Button, CheckboxField, ErrorNotice, TextField, useKernelApi } from '@dotmac/ui';
 import { type FormEvent, useState } from 'react';
-import { CheckboxField } from '../layout/CheckboxField.tsx';
-import { TextField } from '../layout/TextField.tsx';
 import type { InstalledPlugin } from '../plugins/plugin.ts';
 import type { SaasPlan } from '../tenants/tenant.ts';
 

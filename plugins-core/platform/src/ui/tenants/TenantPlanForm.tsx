@@ -1,8 +1,7 @@
 // Moves a tenant to another SaaS plan, or to none (PATCH planId). The plan governs what the
 // tenant may switch on next; modules already on stay on.
-import { Button, ErrorNotice, useKernelApi } from '@dotmac/ui';
+import { Button, ErrorNotice, SelectField, useKernelApi } from '@dotmac/ui';
 import { type FormEvent, useState } from 'react';
-import { SelectField } from '../layout/TextField.tsx';
 import type { SaasPlan, Tenant } from './tenant.ts';
 
 export interface TenantPlanFormProps {

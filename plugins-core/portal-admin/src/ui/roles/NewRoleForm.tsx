@@ -1,7 +1,6 @@
 // Creates a role for one portal with the permissions it grants (POST /api/v1/roles).
-import { ApiError, Button, ErrorNotice, useKernelApi } from '@dotmac/ui';
+import { ApiError, Button, ErrorNotice, SelectField, TextField, useKernelApi } from '@dotmac/ui';
 import { type FormEvent, useState } from 'react';
-import { SelectField, TextField } from '../layout/TextField.tsx';
 import { PORTAL_LABELS, TENANT_PORTALS, type TenantPortal } from '../users/user.ts';
 import { PermissionPicker } from './PermissionPicker.tsx';
 import type { Permission } from './permission.ts';

@@ -1,5 +1,5 @@
+import { CheckboxField } from '@dotmac/ui';
 // Every permission as a checkbox, grouped by the module that defines it.
-import { CheckboxField } from '../layout/CheckboxField.tsx';
 import { groupPermissions, type Permission } from './permission.ts';
 
 export interface PermissionPickerProps {

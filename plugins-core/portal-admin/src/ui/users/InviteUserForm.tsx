@@ -1,8 +1,7 @@
 // Invites someone to one of the tenant's portals (POST /api/v1/users): they get an email with a
 // link. Not a SchemaForm: the roles offered depend on the portal chosen.
-import { ApiError, Button, ErrorNotice, useKernelApi } from '@dotmac/ui';
+import { ApiError, Button, ErrorNotice, SelectField, TextField, useKernelApi } from '@dotmac/ui';
 import { type FormEvent, useState } from 'react';
-import { SelectField, TextField } from '../layout/TextField.tsx';
 import { RoleChoices } from './RoleChoices.tsx';
 import { PORTAL_LABELS, type Role, TENANT_PORTALS, type TenantPortal } from './user.ts';
 

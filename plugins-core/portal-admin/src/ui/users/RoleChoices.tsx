@@ -1,5 +1,5 @@
+import { CheckboxField } from '@dotmac/ui';
 // The roles of one portal as a group of checkboxes (used to invite a user and to change their roles).
-import { CheckboxField } from '../layout/CheckboxField.tsx';
 import type { Role, TenantPortal } from './user.ts';
 
 export interface RoleChoicesProps {

@@ -1,5 +1,5 @@
 // Labelled text and select controls with their hint and problem tied to them (aria-describedby),
-// laid out as @dotmac/ui's SchemaForm lays out its own, for the forms SchemaForm cannot express.
+// laid out as SchemaForm lays out its own, for the forms SchemaForm cannot express.
 import { type ReactElement, type ReactNode, useId } from 'react';
 
 export interface TextFieldProps {
