@@ -1,13 +1,12 @@
 // The shapes of dotmac.provisioning's answers the screens read (schemas/service.json and
-// schemas/reconciliation.json, the fields shown).
+// schemas/reconciliation.json): the server's own types where it has them (type-only imports,
+// nothing of the server code reaches the browser), and the screens' views of services.
+import type { ServiceState } from '../server/machine.ts';
 
-export type ServiceState =
-  | 'awaiting-credentials'
-  | 'provisioning'
-  | 'active'
-  | 'suspended'
-  | 'deprovisioned'
-  | 'failed';
+export type { DriftKind } from '../server/drift.ts';
+export type { ServiceState } from '../server/machine.ts';
+/** A reconciliation report (listings leave `items` out) and one disagreement it found. */
+export type { Reconciliation, ReportItem as DriftItem } from '../server/reconcile.ts';
 
 /** How a subscriber signs in; never the password. */
 export interface AccessCredentials {
@@ -42,43 +41,4 @@ export interface Service {
   readonly lastError: string | null;
   readonly stateSince: string;
   readonly updatedAt: string;
-}
-
-export type DriftKind =
-  | 'suspended-online'
-  | 'suspended-not-walled'
-  | 'state-mismatch'
-  | 'active-missing'
-  | 'orphan-account'
-  | 'address-mismatch'
-  | 'address-duplicate';
-
-/** One disagreement a reconciliation found, and what fixing did about it. */
-export interface DriftItem {
-  readonly kind: DriftKind;
-  readonly subscriptionId: string | null;
-  readonly username?: string;
-  readonly detail: string;
-  readonly repair: 're-apply' | 'remove-account' | 'reset-account' | 'none';
-  readonly fixed: { readonly outcome: 'done' | 'failed' | 'not-fixed'; readonly detail: string } | null;
-}
-
-/** A reconciliation report; listings leave `items` out. */
-export interface Reconciliation {
-  readonly id: string;
-  readonly trigger: 'request' | 'schedule';
-  readonly fix: boolean;
-  readonly status: 'completed' | 'failed';
-  readonly error: string | null;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly checked: {
-    readonly services: number;
-    readonly accounts: number;
-    readonly sessions: number;
-    readonly assignments: number;
-  };
-  readonly drift: number;
-  readonly byKind: Readonly<Partial<Record<DriftKind, number>>>;
-  readonly items?: readonly DriftItem[];
 }
