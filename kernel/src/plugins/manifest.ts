@@ -354,6 +354,12 @@ function secretProblems(m: PluginManifest): FieldProblem[] {
 
 function uiProblems(m: PluginManifest): FieldProblem[] {
   const ui = m.ui ?? [];
+  // Every slot but a nav entry renders a module (the schema cannot say so and stay closed).
+  const modules = ui.flatMap((contribution, i) =>
+    contribution.slot !== 'nav' && contribution.module === undefined
+      ? [{ pointer: `/ui/${i}/module`, detail: `is required: a ${contribution.slot} renders a module` }]
+      : [],
+  );
   const permissions = ui.flatMap((contribution, i) => {
     if (contribution.permission === undefined) return [];
     // Showing a screen only to holders of a kernel permission grants nothing: the kernel's routes check it again.
@@ -362,7 +368,7 @@ function uiProblems(m: PluginManifest): FieldProblem[] {
     return problem ? [{ pointer: `/ui/${i}/permission`, detail: problem }] : [];
   });
   const key = (c: (typeof ui)[number]) => `${c.portal} ${c.slot} ${c.path} ${c.module}`;
-  return [...permissions, ...duplicates(ui, key, (i) => `/ui/${i}`)];
+  return [...modules, ...permissions, ...duplicates(ui, key, (i) => `/ui/${i}`)];
 }
 
 /** A problem at each item whose key an earlier item already has. */
