@@ -1,8 +1,7 @@
 // The admin portal's customer list (/customers): search, a status filter, pages from the server.
-import { type Column, DataTable, DateText, Link, PageFrame, StatusBadge, useApi, useCan } from '@dotmac/ui';
-import { useState } from 'react';
+import { type Column, DateText, Link, PageFrame, StatusBadge, useCan } from '@dotmac/ui';
 import { type AccountSummary, CAN_WRITE } from './account.ts';
-import { type CustomerFilter, CustomerSearch, filterQuery, NO_FILTER } from './CustomerSearch.tsx';
+import { SearchableAccounts } from './SearchableAccounts.tsx';
 
 const COLUMNS: readonly Column<AccountSummary>[] = [
   { key: 'number', header: 'Number', render: (a) => <Link to={`/customers/${a.id}`}>{a.number}</Link> },
@@ -14,25 +13,10 @@ const COLUMNS: readonly Column<AccountSummary>[] = [
 ];
 
 export default function Customers() {
-  const api = useApi();
   const canCreate = useCan(CAN_WRITE);
-  const [filter, setFilter] = useState<CustomerFilter>(NO_FILTER);
   return (
     <PageFrame title="Customers" actions={canCreate ? <Link to="/customers/new">New customer</Link> : undefined}>
-      <CustomerSearch filter={filter} onChange={setFilter} />
-      <DataTable
-        caption="Customers"
-        columns={COLUMNS}
-        rowKey={(a) => a.id}
-        reloadKey={`${filter.q}|${filter.status}`}
-        empty="No customer matches."
-        load={(cursor, pageSize, signal) =>
-          api.get('/accounts', {
-            query: { ...filterQuery(filter), sort: 'name', limit: pageSize, ...(cursor && { cursor }) },
-            signal,
-          })
-        }
-      />
+      <SearchableAccounts caption="Customers" columns={COLUMNS} />
     </PageFrame>
   );
 }
