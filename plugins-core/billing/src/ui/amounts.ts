@@ -34,6 +34,8 @@ export function compareAmounts(a: string, b: string): number {
   const pb = partsOf(b);
   if (pa.negative !== pb.negative) return pa.negative ? -1 : 1;
   const magnitude = compareMagnitudes(pa, pb);
+  // Not -magnitude when equal: -0 is not the 0 callers (and decimal.js) answer.
+  if (magnitude === 0) return 0;
   return pa.negative ? -magnitude : magnitude;
 }
 

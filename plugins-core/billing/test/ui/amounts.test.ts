@@ -22,6 +22,10 @@ test('comparing two amounts answers what decimal.js answers', () => {
   );
 });
 
+test('two equal negative amounts compare as 0, not -0', () => {
+  expect(Object.is(compareAmounts('-0.4', '-0.40'), 0)).toBe(true);
+});
+
 test('the smaller amount is written as it was given', () => {
   expect(smallerAmount('30.00', '139.00')).toBe('30.00');
   expect(smallerAmount('200', '139.00')).toBe('139.00');
