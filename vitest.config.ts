@@ -53,6 +53,9 @@ export default defineConfig({
         test: { ...shared, name: 'sdk', include: ['sdk/test/**/*.test.ts'] },
       },
       {
+        test: { ...shared, name: 'marketplace', include: ['marketplace/test/**/*.test.ts'] },
+      },
+      {
         // Chromium against a running kernel and the built shell (npm test builds both first).
         test: { ...shared, name: 'e2e', include: ['test/e2e/**/*.test.ts'] },
       },

@@ -19,6 +19,8 @@ export type Config = Readonly<
         | 'SECRETS_KEY'
         | 'PLUGIN_EGRESS_ALLOW_NETWORKS'
         | 'DATAGRAM_ALLOW_NETWORKS'
+        | 'PLUGIN_REGISTRIES'
+        | 'PLUGIN_TRUSTED_KEYS'
         | 'PUBLIC_URL'
         | 'SMTP_URL'
       >
@@ -59,9 +61,61 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       );
     }
   }
+  for (const key of JSON_KEYS) {
+    if (problems.some((line) => line.startsWith(`${key}:`)) || typeof raw[key] !== 'string') continue;
+    const problem = jsonProblem(key, raw[key]);
+    if (problem) problems.push(`${key}: ${problem}`);
+  }
   if (!valid || problems.length) throw new ConfigError(problems);
   const config = raw as Config;
   return Object.freeze(config);
+}
+
+/** Settings whose text is JSON, checked against the schema's `x-json` definition. */
+const JSON_KEYS = ['PLUGIN_REGISTRIES', 'PLUGIN_TRUSTED_KEYS'] as const;
+const jsonValidators = new Map(
+  JSON_KEYS.map((key) => {
+    const ref = String(properties[key]?.['x-json']).replace('#/$defs/', '');
+    return [
+      key,
+      compileSchema({ ...(configSchema.$defs as Record<string, JsonSchema>)[ref], $defs: configSchema.$defs }),
+    ];
+  }),
+);
+
+function jsonProblem(key: (typeof JSON_KEYS)[number], text: string): string | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return `is not JSON (${(e as Error).message})`;
+  }
+  const validate = jsonValidators.get(key) as ReturnType<typeof compileSchema>;
+  if (validate(value)) return undefined;
+  const first = validate.errors?.[0];
+  return `must be ${properties[key]?.['x-expected']}: ${first?.instancePath || '/'} ${first?.message ?? 'is invalid'}`;
+}
+
+/** The registries the operator installs plugins from (PLUGIN_REGISTRIES, checked by loadConfig). */
+export function pluginRegistries(config: Config): PluginRegistry[] {
+  return config.PLUGIN_REGISTRIES ? (JSON.parse(config.PLUGIN_REGISTRIES) as PluginRegistry[]) : [];
+}
+
+/** Publisher keys trusted for every registry and for package files (PLUGIN_TRUSTED_KEYS). */
+export function trustedPluginKeys(config: Config): TrustedPublisherKey[] {
+  return config.PLUGIN_TRUSTED_KEYS ? (JSON.parse(config.PLUGIN_TRUSTED_KEYS) as TrustedPublisherKey[]) : [];
+}
+
+/** A publisher's key an operator trusts. */
+export interface TrustedPublisherKey {
+  readonly publisher: string;
+  readonly publicKey: string;
+}
+
+/** A registry and the publisher keys trusted for its packages. */
+export interface PluginRegistry {
+  readonly url: string;
+  readonly trustedKeys: readonly TrustedPublisherKey[];
 }
 
 /** The CIDR ranges of a comma-separated list (PLUGIN_EGRESS_ALLOW_NETWORKS, DATAGRAM_ALLOW_NETWORKS). */

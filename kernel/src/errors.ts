@@ -76,6 +76,13 @@ export class ConflictError extends DotmacError {
   override readonly title = 'Conflict';
 }
 
+/** The request body is larger than the route accepts. */
+export class PayloadTooLargeError extends DotmacError {
+  override readonly status = 413;
+  override readonly type = 'too-large';
+  override readonly title = 'Request too large';
+}
+
 /** A dependency (database, queue) cannot serve right now. */
 export class UnavailableError extends DotmacError {
   override readonly status = 503;

@@ -9,7 +9,7 @@ export * from './errors.ts';
 export { EventBus, type EventEnvelope, matchesPattern, type NewEvent, type Subscriber } from './events/bus.ts';
 export { type DeadLetterView, EventDispatcher, retryDelayMs } from './events/dispatcher.ts';
 export { EVENT_NAME, EventSchemas } from './events/schemas.ts';
-export { createApp } from './http/app.ts';
+export { createApp, readRawBody } from './http/app.ts';
 export { Metrics } from './http/metrics.ts';
 export { PROBLEM_CONTENT_TYPE, type Problem } from './http/problem.ts';
 export { defineRoute, HttpRoutes, type RouteDefinition } from './http/routes.ts';
@@ -26,6 +26,7 @@ export {
   pinnedMajor,
   readManifest,
 } from './plugins/manifest.ts';
+export * from './plugins/package.ts';
 export {
   type DiscoveredPlugin,
   dependantsOf,

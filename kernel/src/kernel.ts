@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { type ServerType, serve } from '@hono/node-server';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import { type Clock, systemClock } from './clock.ts';
-import { type Config, loadConfig, networkList } from './config.ts';
+import { type Config, loadConfig, networkList, pluginRegistries, trustedPluginKeys } from './config.ts';
 import { Database } from './db/database.ts';
 import { ConfigError } from './errors.ts';
 import { EventBus } from './events/bus.ts';
@@ -26,6 +26,8 @@ import { createLogger, type Logger } from './log.ts';
 import { registerPluginAdminRoutes } from './plugins/admin-routes.ts';
 import type { EgressPolicy } from './plugins/egress.ts';
 import { PluginHost } from './plugins/host.ts';
+import { registerInstallationRoutes } from './plugins/installation-routes.ts';
+import { PluginInstaller, restorePackages } from './plugins/installer.ts';
 import { registerPluginMetrics } from './plugins/metrics.ts';
 import { registerPluginSecretRoutes } from './plugins/secret-routes.ts';
 import { loadSecretsKey } from './plugins/secrets.ts';
@@ -154,24 +156,41 @@ export class Kernel {
         join(config.DATA_DIR, 'plugins'),
       ];
       const secretsKey = await loadSecretsKey(config);
-      const host = await PluginHost.load(roots, {
-        db,
-        bus: kernel.bus,
-        routes: kernel.routes,
-        queue,
-        secretsKey,
-        egress: {
-          allowNetworks: networkList(config.PLUGIN_EGRESS_ALLOW_NETWORKS),
-          allowHttp: config.PLUGIN_EGRESS_ALLOW_HTTP,
-          ...options.egress,
+      const installed = await restorePackages(db, config.DATA_DIR);
+      const host = await PluginHost.load(
+        roots,
+        {
+          db,
+          bus: kernel.bus,
+          routes: kernel.routes,
+          queue,
+          secretsKey,
+          egress: {
+            allowNetworks: networkList(config.PLUGIN_EGRESS_ALLOW_NETWORKS),
+            allowHttp: config.PLUGIN_EGRESS_ALLOW_HTTP,
+            ...options.egress,
+          },
+          datagram: { allowNetworks: networkList(config.DATAGRAM_ALLOW_NETWORKS) },
+          clock: options.clock ?? systemClock,
+          log,
+          kernelVersion: KERNEL_VERSION,
         },
-        datagram: { allowNetworks: networkList(config.DATAGRAM_ALLOW_NETWORKS) },
-        clock: options.clock ?? systemClock,
-        log,
-        kernelVersion: KERNEL_VERSION,
-      });
+        installed,
+      );
       container.register(Tokens.PluginHost, { useValue: host });
       registerPluginAdminRoutes(kernel.routes, host);
+      registerInstallationRoutes(
+        kernel.routes,
+        new PluginInstaller({
+          db,
+          host,
+          registries: pluginRegistries(config),
+          trustedKeys: trustedPluginKeys(config),
+          dataDir: config.DATA_DIR,
+          kernelVersion: KERNEL_VERSION,
+          log,
+        }),
+      );
       registerPluginSecretRoutes(kernel.routes, host.secrets);
       registerPluginMetrics(kernel.metrics, host);
       registerPluginUiRoutes(kernel.routes, host);
@@ -244,16 +263,26 @@ export class Kernel {
   }
 
   private async listen(): Promise<void> {
-    const app = createApp({
-      routes: this.routes,
-      log: this.log,
-      metrics: this.metrics,
-      adminToken: this.config.ADMIN_TOKEN,
-      authenticate: this.identity.authenticate,
-      recordRequest: this.identity.recordRequest,
+    // Rebuilt when the routes change (a plugin installed, upgraded or removed): hono's router
+    // is fixed once it has matched, and a rebuild is cheap next to how rarely that happens.
+    const build = () => ({
+      version: this.routes.version,
+      app: createApp({
+        routes: this.routes,
+        log: this.log,
+        metrics: this.metrics,
+        adminToken: this.config.ADMIN_TOKEN,
+        authenticate: this.identity.authenticate,
+        recordRequest: this.identity.recordRequest,
+      }),
     });
+    let current = build();
+    const fetch = (request: Request, env: unknown) => {
+      if (current.version !== this.routes.version) current = build();
+      return current.app.fetch(request, env);
+    };
     await new Promise<void>((resolve, reject) => {
-      const server = serve({ fetch: app.fetch, port: this.config.PORT, hostname: this.config.HOST }, (info) => {
+      const server = serve({ fetch, port: this.config.PORT, hostname: this.config.HOST }, (info) => {
         const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
         this.url = `http://${host}:${info.port}`;
         resolve();

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '@dotmac/kernel';
 import { afterAll, describe, expect, test } from 'vitest';
+import { pluginRegistries, trustedPluginKeys } from '../src/config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dotmac-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -71,6 +72,35 @@ describe('loadConfig', () => {
     );
     expect(configError({ DATAGRAM_ALLOW_NETWORKS: 'nas.example.net' }).problems).toEqual([
       'DATAGRAM_ALLOW_NETWORKS: must be comma-separated CIDR ranges, like 10.20.0.0/16,fd00:20::/48 (got "nas.example.net")',
+    ]);
+  });
+
+  test('PLUGIN_REGISTRIES and PLUGIN_TRUSTED_KEYS are JSON checked against the schema, each problem named', () => {
+    const key = `ed25519:${'A'.repeat(43)}`;
+    const registries = JSON.stringify([
+      { url: 'https://plugins.example.net', trustedKeys: [{ publisher: 'acme', publicKey: key }] },
+    ]);
+    const config = loadConfig({
+      PLUGIN_REGISTRIES: registries,
+      PLUGIN_TRUSTED_KEYS: JSON.stringify([{ publisher: 'acme', publicKey: key }]),
+    });
+    expect(pluginRegistries(config)).toEqual([
+      { url: 'https://plugins.example.net', trustedKeys: [{ publisher: 'acme', publicKey: key }] },
+    ]);
+    expect(trustedPluginKeys(config)).toEqual([{ publisher: 'acme', publicKey: key }]);
+    expect(pluginRegistries(loadConfig({}))).toEqual([]);
+    expect(configError({ PLUGIN_REGISTRIES: '[{"url": ' }).problems[0]).toMatch(/^PLUGIN_REGISTRIES: is not JSON/);
+    expect(
+      configError({
+        PLUGIN_REGISTRIES: JSON.stringify([
+          { url: 'https://x.example', trustedKeys: [{ publisher: 'acme', publicKey: 'rsa:1' }] },
+        ]),
+      }).problems,
+    ).toEqual([
+      'PLUGIN_REGISTRIES: must be a JSON array of { url, trustedKeys: [{ publisher, publicKey }] }: /0/trustedKeys/0/publicKey must match pattern "^ed25519:[A-Za-z0-9_-]{43}$"',
+    ]);
+    expect(configError({ PLUGIN_TRUSTED_KEYS: '{}' }).problems).toEqual([
+      'PLUGIN_TRUSTED_KEYS: must be a JSON array of { publisher, publicKey }: / must be array',
     ]);
   });
 

@@ -77,6 +77,14 @@ PLUGIN_EGRESS_ALLOW_HTTP?: boolean
  */
 DATAGRAM_ALLOW_NETWORKS?: string
 /**
+ * Plugin registries the operator installs from, as JSON: [{"url": "https://plugins.example.net", "trustedKeys": [{"publisher": "acme", "publicKey": "ed25519:..."}]}]. A package is installed only when it is signed by one of its registry's trusted keys (or one in PLUGIN_TRUSTED_KEYS). Unset: none (bundled plugins and trusted files only).
+ */
+PLUGIN_REGISTRIES?: string
+/**
+ * Publisher keys trusted for every registry and for packages installed from a file (air-gapped installations), as JSON: [{"publisher": "acme", "publicKey": "ed25519:..."}]. Unset: none.
+ */
+PLUGIN_TRUSTED_KEYS?: string
+/**
  * Base URL people reach this installation at (https://dotmac.example.net), used in links sent by email (invitations, password resets). Unset: http://HOST:PORT.
  */
 PUBLIC_URL?: string

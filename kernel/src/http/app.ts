@@ -8,7 +8,7 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { matchedRoutes } from 'hono/route';
 import { METHOD_NAME_ALL } from 'hono/router';
-import { DotmacError, ForbiddenError, UnauthorizedError, ValidationError } from '../errors.ts';
+import { DotmacError, ForbiddenError, PayloadTooLargeError, UnauthorizedError, ValidationError } from '../errors.ts';
 import type { RequestRecord } from '../identity/audit.ts';
 import type { Principal } from '../identity/principal.ts';
 import { requirePermission } from '../identity/rbac.ts';
@@ -71,7 +71,16 @@ export function createApp(deps: AppDependencies): Hono<Env> {
   // full Request body stream (a measurable cost on /healthz).
   const limitBody = bodyLimit({
     maxSize: deps.maxBodyBytes ?? 1024 * 1024,
-    onError: (c) => problemResponse(c, toProblem(new PayloadTooLarge(), c.req.path, c.get('requestId'), c.get('log'))),
+    onError: (c) =>
+      problemResponse(
+        c,
+        toProblem(
+          new PayloadTooLargeError('the request body is larger than this server accepts'),
+          c.req.path,
+          c.get('requestId'),
+          c.get('log'),
+        ),
+      ),
   });
 
   for (const route of deps.routes.all()) {
@@ -128,13 +137,22 @@ class NotFound extends DotmacError {
   override readonly title = 'Not found';
 }
 
-class PayloadTooLarge extends DotmacError {
-  override readonly status = 413;
-  override readonly type = 'too-large';
-  override readonly title = 'Request too large';
-  constructor() {
-    super('the request body is larger than this server accepts');
+/**
+ * The raw request body (a file upload), read up to `maxBytes`: a longer body is refused with
+ * 413 as soon as it passes the limit, without reading the rest into memory.
+ */
+export async function readRawBody(c: Context, maxBytes: number): Promise<Buffer> {
+  const tooLarge = () =>
+    new PayloadTooLargeError(`the request body is larger than the ${maxBytes} bytes this route accepts`);
+  if (Number(c.req.header('content-length') ?? 0) > maxBytes) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of c.req.raw.body ?? []) {
+    size += chunk.byteLength;
+    if (size > maxBytes) throw tooLarge();
+    chunks.push(Buffer.from(chunk));
   }
+  return Buffer.concat(chunks);
 }
 
 /**

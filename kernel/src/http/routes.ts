@@ -68,7 +68,14 @@ export function defineRoute<B = unknown, Q = Record<string, unknown>, P = Record
 
 /** Every route the kernel serves; the HTTP app and the OpenAPI document are built from it. */
 export class HttpRoutes {
-  private readonly routes: CompiledRoute[] = [];
+  private routes: CompiledRoute[] = [];
+  /** Bumped by every change, so a server built from an earlier set knows to rebuild. */
+  private changes = 0;
+
+  /** Counts the changes so far (routes come and go as plugins are installed and removed). */
+  get version(): number {
+    return this.changes;
+  }
 
   add<B, Q, P>(definition: RouteDefinition<B, Q, P>): void {
     const d = definition as unknown as RouteDefinition<unknown, unknown, unknown>;
@@ -93,6 +100,15 @@ export class HttpRoutes {
       query: d.request?.query ? compileSchema(d.request.query, { coerce: true }) : undefined,
       params: d.request?.params ? compileSchema(d.request.params, { coerce: true }) : undefined,
     });
+    this.changes++;
+  }
+
+  /** Removes the routes `matches` selects (a plugin's, when it is upgraded or uninstalled). */
+  remove(matches: (definition: RouteDefinition<unknown, unknown, unknown>) => boolean): void {
+    const kept = this.routes.filter((r) => !matches(r.definition));
+    if (kept.length === this.routes.length) return;
+    this.routes = kept;
+    this.changes++;
   }
 
   all(): readonly CompiledRoute[] {

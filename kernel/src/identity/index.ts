@@ -75,6 +75,10 @@ export function createIdentity(deps: IdentityDependencies): Identity {
   const apiKeys = new ApiKeys(db, clock);
   const roles = new Roles(db, manifests);
   const plans = new Plans(db, manifests);
+  deps.plugins.onChange((installed) => {
+    roles.setInstalled(installed);
+    plans.setInstalled(installed);
+  });
   const users = new Users(db, {
     mailer: deps.mailer ?? createMailer(config, deps.log),
     clock,

@@ -71,13 +71,18 @@ interface PlanRow {
 }
 
 export class Plans {
-  private readonly byId: ReadonlyMap<string, InstalledModule>;
+  private byId: ReadonlyMap<string, InstalledModule>;
 
   /** `installed`: the plugins of this installation (e.g. the plugin host's manifests). */
   constructor(
     private readonly db: Database,
     installed: readonly InstalledModule[],
   ) {
+    this.byId = new Map(installed.map((m) => [m.id, m]));
+  }
+
+  /** Replaces the installed plugins (after an install or uninstall). */
+  setInstalled(installed: readonly InstalledModule[]): void {
     this.byId = new Map(installed.map((m) => [m.id, m]));
   }
 

@@ -59,12 +59,17 @@ export interface RoleRecord {
 const ROLE_COLUMNS = 'id, portal, name, description, permissions, builtin';
 
 export class Roles {
-  private readonly catalogue: ReadonlyMap<string, PermissionInfo>;
+  private catalogue: ReadonlyMap<string, PermissionInfo> = new Map();
 
   constructor(
     private readonly db: Database,
     installed: readonly PluginManifest[],
   ) {
+    this.setInstalled(installed);
+  }
+
+  /** Replaces the installed plugins whose permissions roles may hold (after an install or uninstall). */
+  setInstalled(installed: readonly PluginManifest[]): void {
     const all = [
       ...KERNEL_PERMISSIONS,
       ...installed.flatMap((m) =>

@@ -38,7 +38,7 @@ const CACHE_TTL_MS = 30_000;
 const RELISTEN_MS = 1000;
 
 export class PluginEnablement {
-  private readonly byId: ReadonlyMap<string, PluginManifest>;
+  private byId: ReadonlyMap<string, PluginManifest>;
   private readonly configValidators = new Map<string, ValidateFunction>();
   /** Tenant → enabled plugin ids, valid only while `caching`. */
   private readonly cache = new Map<string, { readonly plugins: ReadonlySet<string>; readonly at: number }>();
@@ -52,9 +52,17 @@ export class PluginEnablement {
   constructor(
     private readonly db: Database,
     private readonly bus: EventBus,
-    private readonly installed: readonly PluginManifest[],
+    private installed: readonly PluginManifest[],
   ) {
     this.byId = new Map(installed.map((m) => [m.id, m]));
+  }
+
+  /** Replaces the installed plugins (after an install, upgrade or uninstall). */
+  setInstalled(installed: readonly PluginManifest[]): void {
+    this.installed = installed;
+    this.byId = new Map(installed.map((m) => [m.id, m]));
+    this.configValidators.clear();
+    this.invalidate();
   }
 
   /** Every installed plugin, with whether `tenantId` has it on. */

@@ -14,7 +14,7 @@ import {
 } from '@dotmac/schemas/contract/entries';
 import type { Clock } from '../clock.ts';
 import type { Database } from '../db/database.ts';
-import { DotmacError, NotFoundError, ValidationError } from '../errors.ts';
+import { ConflictError, DotmacError, NotFoundError, ValidationError } from '../errors.ts';
 import type { EventBus, EventEnvelope } from '../events/bus.ts';
 import { TENANT_HEADER } from '../http/app.ts';
 import { defineRoute, type HttpMethod, type HttpRoutes } from '../http/routes.ts';
@@ -30,7 +30,7 @@ import { PluginEnablement } from './enablement.ts';
 import { type PluginEnqueueOptions, PluginJobs } from './jobs.ts';
 import type { PluginManifest } from './manifest.ts';
 import { PluginRouteProblem, routeProblem } from './refusal.ts';
-import { discoverPlugins, resolvePlugins } from './resolver.ts';
+import { type DiscoveredPlugin, dependantsOf, discoverPlugins, resolvePlugins } from './resolver.ts';
 import { type CallerScope, PluginSandbox, type SandboxStats } from './sandbox/index.ts';
 import { PluginSecrets } from './secrets.ts';
 import { PluginServices } from './services.ts';
@@ -63,14 +63,6 @@ export interface PluginHostDependencies {
   readonly kernelVersion: string;
 }
 
-/** What activating a plugin needs besides the kernel's services. */
-interface Activation {
-  readonly enablement: PluginEnablement;
-  readonly secrets: PluginSecrets;
-  readonly jobs: PluginJobs;
-  readonly services: PluginServices;
-}
-
 /** A plugin the host runs. */
 export interface LoadedPlugin {
   readonly manifest: PluginManifest;
@@ -79,41 +71,131 @@ export interface LoadedPlugin {
 }
 
 export class PluginHost {
+  private readonly listeners: ((installed: readonly PluginManifest[]) => void)[] = [];
+  /** Sandboxes of replaced versions, finishing their calls before they close. */
+  private readonly draining = new Set<PluginSandbox>();
+  /** One install, upgrade or uninstall at a time in this process. */
+  private changing: Promise<unknown> = Promise.resolve();
+
   private constructor(
     readonly enablement: PluginEnablement,
     /** Per-tenant secrets of the plugins (set by operators, read by the plugin that declares them). */
     readonly secrets: PluginSecrets,
     private readonly jobs: PluginJobs,
-    private readonly plugins: ReadonlyMap<string, LoadedPlugin>,
+    private readonly services: PluginServices,
+    private readonly deps: PluginHostDependencies,
+    private readonly plugins: Map<string, LoadedPlugin>,
   ) {}
 
-  /** Discovers, resolves and activates the plugins under `roots` (in dependency order). */
-  static async load(roots: readonly string[], deps: PluginHostDependencies): Promise<PluginHost> {
-    const discovered = await discoverPlugins(roots);
+  /**
+   * Discovers, resolves and activates the plugins under `roots` (in dependency order).
+   * `installed`: plugins installed from packages, which take the place of a bundled plugin
+   * with the same id.
+   */
+  static async load(
+    roots: readonly string[],
+    deps: PluginHostDependencies,
+    installed: readonly DiscoveredPlugin[] = [],
+  ): Promise<PluginHost> {
+    const replaced = new Set(installed.map((p) => p.manifest.id));
+    const discovered = [...(await discoverPlugins(roots)).filter((p) => !replaced.has(p.manifest.id)), ...installed];
     const order = resolvePlugins(
       discovered.map((d) => d.manifest),
       deps.kernelVersion,
     );
     const dirs = new Map(discovered.map((d) => [d.manifest.id, d.dir]));
     const enablement = new PluginEnablement(deps.db, deps.bus, order);
-    const activation: Activation = {
+    const services = new PluginServices(enablement);
+    const host = new PluginHost(
       enablement,
-      secrets: new PluginSecrets(deps.db, deps.secretsKey, order),
-      jobs: new PluginJobs(deps.queue, enablement, deps.log),
-      services: new PluginServices(enablement),
-    };
-    const plugins = new Map<string, LoadedPlugin>();
+      new PluginSecrets(deps.db, deps.secretsKey, order),
+      new PluginJobs(deps.queue, enablement, deps.log),
+      services,
+      deps,
+      new Map(),
+    );
     try {
       for (const manifest of order) {
         const dir = dirs.get(manifest.id) as string;
-        plugins.set(manifest.id, await activate(manifest, dir, activation, deps));
+        const loaded = await host.prepare(manifest, dir, false);
+        await host.migrate(manifest, dir);
+        host.register(loaded);
       }
     } catch (e) {
-      await Promise.all([...plugins.values()].map((p) => p.sandbox.close()));
+      await Promise.all(host.list().map((p) => p.sandbox.close()));
       throw e;
     }
-    if (plugins.size) deps.log.info({ plugins: [...plugins.keys()] }, 'plugins loaded');
-    return new PluginHost(enablement, activation.secrets, activation.jobs, plugins);
+    if (host.plugins.size) deps.log.info({ plugins: [...host.plugins.keys()] }, 'plugins loaded');
+    return host;
+  }
+
+  /** Calls `listener` with the installed plugins after every install, upgrade and uninstall. */
+  onChange(listener: (installed: readonly PluginManifest[]) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * Activates a plugin in the running kernel, as one more plugin or (`replace`) in place of the
+   * installed version of the same id. Refused, with nothing changed, when it does not resolve
+   * with the plugins installed (kernel range, dependencies, events), its bundle does not start,
+   * or a migration fails (its migrations run in one transaction). An upgrade swaps the routes,
+   * event subscription, jobs and services to the new version and lets the old sandbox finish
+   * its calls before it closes.
+   */
+  activate(manifest: PluginManifest, dir: string, mode: 'add' | 'replace'): Promise<void> {
+    return this.serially(async () => {
+      const old = this.plugins.get(manifest.id);
+      if (mode === 'add' && old) {
+        throw new ConflictError(`plugin ${manifest.id} is already installed (${old.manifest.version}): upgrade it`);
+      }
+      if (mode === 'replace' && !old) throw new NotFoundError(`plugin ${manifest.id} is not installed`);
+      const others = this.list()
+        .map((p) => p.manifest)
+        .filter((m) => m.id !== manifest.id);
+      const order = resolvePlugins([...others, manifest], this.deps.kernelVersion);
+      const loaded = await this.prepare(manifest, dir, true);
+      await this.migrate(manifest, dir);
+      if (old) this.unregister(old);
+      this.setInstalled(order);
+      this.register(loaded);
+      await this.jobs.scheduleInstalled(manifest);
+      if (old) this.drain(old.sandbox);
+      this.deps.log.info(
+        { plugin: manifest.id, version: manifest.version, replaced: old?.manifest.version },
+        old ? 'plugin upgraded' : 'plugin installed',
+      );
+    });
+  }
+
+  /**
+   * Removes an installed plugin from the running kernel: refused while another installed
+   * plugin depends on it or a tenant has it on (switch it off everywhere first).
+   */
+  deactivate(pluginId: string): Promise<void> {
+    return this.serially(async () => {
+      const plugin = this.plugin(pluginId);
+      const dependants = dependantsOf(
+        pluginId,
+        this.list().map((p) => p.manifest),
+      );
+      if (dependants.length) {
+        throw new ConflictError(
+          `cannot uninstall ${pluginId}: ${dependants.map((m) => `${m.id}@${m.version}`).join(', ')} depend${dependants.length > 1 ? '' : 's'} on it`,
+        );
+      }
+      const tenants = await this.enablement.tenantsWith(pluginId);
+      if (tenants.length) {
+        throw new ConflictError(
+          `cannot uninstall ${pluginId}: ${tenants.length} tenant${tenants.length > 1 ? 's have' : ' has'} it on; switch it off everywhere first`,
+        );
+      }
+      this.unregister(plugin);
+      this.jobs.unregister(pluginId);
+      this.plugins.delete(pluginId);
+      this.setInstalled(this.list().map((p) => p.manifest));
+      await plugin.sandbox.close();
+      this.deps.log.info({ plugin: pluginId, version: plugin.manifest.version }, 'plugin uninstalled');
+    });
   }
 
   /** Starts hearing enablement changes; with `workers`, also schedules the plugins' cron jobs. */
@@ -154,7 +236,97 @@ export class PluginHost {
 
   async close(): Promise<void> {
     await this.enablement.close();
-    await Promise.all(this.list().map((p) => p.sandbox.close()));
+    await Promise.all([...this.list().map((p) => p.sandbox.close()), ...[...this.draining].map((s) => s.close())]);
+  }
+
+  private serially<T>(change: () => Promise<T>): Promise<T> {
+    const next = this.changing.then(change, change);
+    this.changing = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The plugin's sandbox, not yet serving; with `check`, its bundle is started once first. */
+  private async prepare(manifest: PluginManifest, dir: string, check: boolean): Promise<LoadedPlugin> {
+    const code = await readFile(join(dir, SERVER_BUNDLE), 'utf8').catch(() => {
+      throw new NotFoundError(
+        `plugin ${manifest.id}@${manifest.version} has no server bundle at ${join(dir, SERVER_BUNDLE)}: run dotmac-plugin build ${dir}`,
+      );
+    });
+    const deps = this.deps;
+    const options = {
+      pluginId: manifest.id,
+      version: manifest.version,
+      code,
+      memoryMb: manifest.limits?.memoryMb ?? 64,
+      callTimeoutMs: manifest.limits?.callTimeoutMs ?? 5000,
+      idleMs: 10 * 60_000,
+      log: deps.log.child({ plugin: manifest.id }),
+      host: createHostRouter(manifest, {
+        db: deps.db,
+        bus: deps.bus,
+        enablement: this.enablement,
+        clock: deps.clock,
+        jobs: this.jobs,
+        secrets: this.secrets,
+        services: this.services,
+        egress: deps.egress,
+        datagram: deps.datagram,
+      }),
+    };
+    if (check) await PluginSandbox.check(options);
+    return { manifest, dir, sandbox: new PluginSandbox(options) };
+  }
+
+  private async migrate(manifest: PluginManifest, dir: string): Promise<void> {
+    if (manifest.capabilities?.db) await migratePlugin(this.deps.db, manifest.id, await readMigrations(manifest, dir));
+  }
+
+  /** Serves a prepared plugin: its routes, events, jobs and services. */
+  private register(plugin: LoadedPlugin): void {
+    const { manifest, sandbox } = plugin;
+    registerPublishedEvents(this.deps.bus.schemas, manifest);
+    mountRoutes(manifest, sandbox, this.enablement, this.deps.routes);
+    this.jobs.register(manifest, sandbox);
+    this.services.register(manifest, sandbox);
+    const patterns = manifest.capabilities?.events?.subscribe ?? [];
+    if (patterns.length) {
+      const deliver = batchedDelivery(manifest.id, sandbox);
+      const enablement = this.enablement;
+      this.deps.bus.subscribe({
+        id: subscriberId(manifest.id),
+        patterns,
+        async handle(event) {
+          // Tenant-less (platform) events and tenants that have the plugin off are not delivered.
+          if (!event.tenantId || !(await enablement.isEnabled(event.tenantId, manifest.id))) return;
+          await deliver(event.tenantId, event);
+        },
+      });
+    }
+    this.plugins.set(manifest.id, plugin);
+  }
+
+  /** Stops serving a plugin's routes, events and services (its jobs follow the next registration). */
+  private unregister({ manifest }: LoadedPlugin): void {
+    const prefix = `/api/v1/p/${manifest.id}`;
+    this.deps.routes.remove((d) => d.path === prefix || d.path.startsWith(`${prefix}/`));
+    this.deps.bus.unsubscribe(subscriberId(manifest.id));
+    this.services.unregister(manifest.id);
+  }
+
+  private setInstalled(order: readonly PluginManifest[]): void {
+    this.enablement.setInstalled(order);
+    this.secrets.setInstalled(order);
+    for (const listener of this.listeners) listener(order);
+  }
+
+  /** Closes a replaced version's sandbox once its calls can have finished (they time out by then). */
+  private drain(sandbox: PluginSandbox): void {
+    this.draining.add(sandbox);
+    const timer = setTimeout(() => {
+      this.draining.delete(sandbox);
+      void sandbox.close();
+    }, sandbox.callTimeoutMs + 1000);
+    timer.unref();
   }
 
   private plugin(pluginId: string): LoadedPlugin {
@@ -164,57 +336,7 @@ export class PluginHost {
   }
 }
 
-async function activate(
-  manifest: PluginManifest,
-  dir: string,
-  { enablement, secrets, jobs, services }: Activation,
-  deps: PluginHostDependencies,
-): Promise<LoadedPlugin> {
-  const code = await readFile(join(dir, SERVER_BUNDLE), 'utf8').catch(() => {
-    throw new NotFoundError(
-      `plugin ${manifest.id}@${manifest.version} has no server bundle at ${join(dir, SERVER_BUNDLE)}: run dotmac-plugin build ${dir}`,
-    );
-  });
-  if (manifest.capabilities?.db) await migratePlugin(deps.db, manifest.id, await readMigrations(manifest, dir));
-  registerPublishedEvents(deps.bus.schemas, manifest);
-  const sandbox = new PluginSandbox({
-    pluginId: manifest.id,
-    version: manifest.version,
-    code,
-    memoryMb: manifest.limits?.memoryMb ?? 64,
-    callTimeoutMs: manifest.limits?.callTimeoutMs ?? 5000,
-    idleMs: 10 * 60_000,
-    log: deps.log.child({ plugin: manifest.id }),
-    host: createHostRouter(manifest, {
-      db: deps.db,
-      bus: deps.bus,
-      enablement,
-      clock: deps.clock,
-      jobs,
-      secrets,
-      services,
-      egress: deps.egress,
-      datagram: deps.datagram,
-    }),
-  });
-  mountRoutes(manifest, sandbox, enablement, deps.routes);
-  jobs.register(manifest, sandbox);
-  services.register(manifest, sandbox);
-  const patterns = manifest.capabilities?.events?.subscribe ?? [];
-  if (patterns.length) {
-    const deliver = batchedDelivery(manifest.id, sandbox);
-    deps.bus.subscribe({
-      id: `plugin:${manifest.id}`,
-      patterns,
-      async handle(event) {
-        // Tenant-less (platform) events and tenants that have the plugin off are not delivered.
-        if (!event.tenantId || !(await enablement.isEnabled(event.tenantId, manifest.id))) return;
-        await deliver(event.tenantId, event);
-      },
-    });
-  }
-  return { manifest, dir, sandbox };
-}
+const subscriberId = (pluginId: string) => `plugin:${pluginId}`;
 
 interface PendingEvent {
   readonly event: EventEnvelope;

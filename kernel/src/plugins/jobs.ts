@@ -37,6 +37,11 @@ const KEY = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export class PluginJobs {
   private readonly declared = new Map<string, PluginManifest>();
+  /** The sandbox serving each plugin now: an upgrade swaps it under the same queue handlers. */
+  private readonly sandboxes = new Map<string, PluginSandbox>();
+  /** Queue names already defined in this process (a queue defines a name once). */
+  private readonly defined = new Set<string>();
+  private scheduling = false;
 
   constructor(
     private readonly queue: JobQueue,
@@ -44,39 +49,63 @@ export class PluginJobs {
     private readonly log: Logger,
   ) {}
 
-  /** Defines the queue handlers of `manifest`'s jobs, run in `sandbox`. */
+  /**
+   * Defines the queue handlers of `manifest`'s jobs, run in `sandbox`; registering a plugin
+   * again (an upgrade) points its jobs at the new sandbox and declaration.
+   */
   register(manifest: PluginManifest, sandbox: PluginSandbox): void {
     this.declared.set(manifest.id, manifest);
+    this.sandboxes.set(manifest.id, sandbox);
     for (const job of manifest.capabilities?.jobs ?? []) {
       const name = pluginJobName(manifest.id, job.name);
-      this.queue.define<PluginJobData>(
-        name,
-        async ({ data: { tenantId, data } }) => {
-          if (!(await this.enablement.isEnabled(tenantId, manifest.id))) {
-            const id = await this.queue.enqueue(name, { tenantId, data }, { delayMs: PAUSED_RECHECK_MS });
-            return { paused: true, requeued: id };
-          }
-          await sandbox.invoke(tenantId, Entry.job(job.name), data);
-          return { ran: true };
-        },
-        { concurrency: job.concurrency ?? 1, attempts: job.attempts ?? 3 },
-      );
-      if (job.cron) {
-        this.queue.define(pluginCronName(manifest.id, job.name), async (cron) => ({
+      if (!this.defined.has(name)) {
+        this.defined.add(name);
+        this.queue.define<PluginJobData>(
+          name,
+          async ({ data: { tenantId, data } }) => {
+            this.declaration(manifest.id, job.name);
+            if (!(await this.enablement.isEnabled(tenantId, manifest.id))) {
+              const id = await this.queue.enqueue(name, { tenantId, data }, { delayMs: PAUSED_RECHECK_MS });
+              return { paused: true, requeued: id };
+            }
+            await (this.sandboxes.get(manifest.id) as PluginSandbox).invoke(tenantId, Entry.job(job.name), data);
+            return { ran: true };
+          },
+          { concurrency: job.concurrency ?? 1, attempts: job.attempts ?? 3 },
+        );
+      }
+      const cronName = pluginCronName(manifest.id, job.name);
+      if (job.cron && !this.defined.has(cronName)) {
+        this.defined.add(cronName);
+        this.queue.define(cronName, async (cron) => ({
           enqueued: (await this.fanOut(manifest.id, job.name, cron.id)).length,
         }));
       }
     }
   }
 
+  /** Forgets an uninstalled plugin: its queued jobs fail as not installed. */
+  unregister(pluginId: string): void {
+    this.declared.delete(pluginId);
+    this.sandboxes.delete(pluginId);
+  }
+
   /** Puts every declared cron job on the queue's schedule (done by processes that run workers). */
   async schedule(): Promise<void> {
-    for (const manifest of this.declared.values()) {
-      for (const job of manifest.capabilities?.jobs ?? []) {
-        if (!job.cron) continue;
-        const name = pluginCronName(manifest.id, job.name);
-        await this.queue.schedule(name, job.cron, name, {});
-      }
+    this.scheduling = true;
+    for (const manifest of this.declared.values()) await this.scheduleOf(manifest);
+  }
+
+  /** Schedules the cron jobs of a plugin installed while this process runs workers. */
+  async scheduleInstalled(manifest: PluginManifest): Promise<void> {
+    if (this.scheduling) await this.scheduleOf(manifest);
+  }
+
+  private async scheduleOf(manifest: PluginManifest): Promise<void> {
+    for (const job of manifest.capabilities?.jobs ?? []) {
+      if (!job.cron) continue;
+      const name = pluginCronName(manifest.id, job.name);
+      await this.queue.schedule(name, job.cron, name, {});
     }
   }
 

@@ -92,7 +92,7 @@ interface SecretRow {
 }
 
 export class PluginSecrets {
-  private readonly byId: ReadonlyMap<string, PluginManifest>;
+  private byId: ReadonlyMap<string, PluginManifest>;
   private readonly keyId: string | undefined;
 
   /** `key`: from loadSecretsKey; `installed`: the resolved plugins of this installation. */
@@ -106,6 +106,11 @@ export class PluginSecrets {
     }
     this.byId = new Map(installed.map((m) => [m.id, m]));
     this.keyId = key && keyIdOf(key);
+  }
+
+  /** Replaces the installed plugins (after an install, upgrade or uninstall). */
+  setInstalled(installed: readonly PluginManifest[]): void {
+    this.byId = new Map(installed.map((m) => [m.id, m]));
   }
 
   /** The tenant's value of a secret `pluginId` declares, or null while unset. */

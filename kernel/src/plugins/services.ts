@@ -25,8 +25,9 @@ export class PluginServices {
 
   constructor(private readonly enablement: PluginEnablement) {}
 
-  /** Makes `manifest`'s exported functions callable, run in `sandbox`. */
+  /** Makes `manifest`'s exported functions callable, run in `sandbox` (replacing an earlier version's). */
   register(manifest: PluginManifest, sandbox: PluginSandbox): void {
+    this.unregister(manifest.id);
     for (const fn of manifest.capabilities?.services?.exports ?? []) {
       this.exported.set(`${manifest.id}.${fn.name}`, {
         manifest,
@@ -36,6 +37,11 @@ export class PluginServices {
         output: compileSchema(fn.output as JsonSchema),
       });
     }
+  }
+
+  /** Withdraws the functions `pluginId` exports. */
+  unregister(pluginId: string): void {
+    for (const [name, fn] of this.exported) if (fn.manifest.id === pluginId) this.exported.delete(name);
   }
 
   /**

@@ -136,7 +136,7 @@ describe(`plugin database on ${process.env.DOTMAC_TEST_DB}`, () => {
       ).toEqual([]);
     });
 
-    test('a migration the database rejects rolls back completely and names the migration and the error', async () => {
+    test('a migration the database rejects rolls back with every migration of its run, naming the migration and the error', async () => {
       const id = 'test.failing';
       const error = await errorOf(
         migratePlugin(db, id, [
@@ -156,12 +156,20 @@ describe(`plugin database on ${process.env.DOTMAC_TEST_DB}`, () => {
       const tables = await db.query<{ tablename: string }>(
         `select tablename from pg_tables where schemaname = 'plugin_test_failing' order by tablename`,
       );
-      expect(tables.map((r) => r.tablename)).toEqual(['good']);
+      // The pending migrations go in together: 0001 is rolled back with 0002, so the schema is
+      // what the plugin's previous version knew (here: nothing), never half of a version's.
+      expect(tables.map((r) => r.tablename)).toEqual([]);
       const recorded = await db.query<{ name: string }>(
         'select name from kernel.plugin_migration where plugin_id = $1',
         [id],
       );
-      expect(recorded.map((r) => r.name)).toEqual(['0001-good']);
+      expect(recorded.map((r) => r.name)).toEqual([]);
+      // Once fixed, both apply.
+      const applied = await migratePlugin(db, id, [
+        { name: '0001-good', sql: 'create table good (tenant_id uuid not null)' },
+        { name: '0002-bad', sql: 'create table half (tenant_id uuid not null)' },
+      ]);
+      expect(applied).toEqual(['0001-good', '0002-bad']);
     });
 
     test('a table without a tenant_id uuid not null column is refused, naming the table', async () => {
@@ -177,7 +185,7 @@ describe(`plugin database on ${process.env.DOTMAC_TEST_DB}`, () => {
       const tables = await db.query<{ tablename: string }>(
         `select tablename from pg_tables where schemaname = 'plugin_test_untenanted' order by tablename`,
       );
-      expect(tables.map((r) => r.tablename)).toEqual(['fine']);
+      expect(tables.map((r) => r.tablename)).toEqual([]);
     });
 
     test('a later migration cannot drop tenant_id nor make it nullable', async () => {

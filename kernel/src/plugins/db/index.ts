@@ -9,5 +9,5 @@ export {
   pluginBatch,
   pluginTransaction,
 } from './runtime.ts';
-export { ensurePluginDb, registeredPluginDb } from './schema.ts';
+export { dropPluginDb, ensurePluginDb, registeredPluginDb } from './schema.ts';
 export { type CheckedStatement, checkPluginSql, loadSqlParser, type StatementContext } from './statement-check.ts';

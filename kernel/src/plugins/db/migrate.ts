@@ -34,7 +34,7 @@ const scopeMatches = (column: string, portal: string) =>
     or ${column}::text = nullif(pg_catalog.current_setting('app.caller_subject', true), ''))`;
 
 /**
- * Applies the migrations not yet applied, in order, each in its own transaction, and returns
+ * Applies the migrations not yet applied, in order, in one transaction, and returns
  * their names. An applied migration whose SQL changed, a missing or out-of-order one, SQL the
  * checker refuses and a table without `tenant_id uuid not null` are refused; a migration the
  * database rejects is rolled back completely and reported with the database's error.
@@ -53,16 +53,19 @@ export async function migratePlugin(
     if (!applied.has(m.name)) checkMigrationSql(pluginId, names, m);
   }
 
-  const done: string[] = [];
-  for (const m of planned) {
-    if (applied.has(m.name)) continue;
-    const ran = await db.transaction(async (tx) => {
-      await lockPluginDb(tx, pluginId);
+  // All pending migrations in one transaction: a version's schema is all there or not at all,
+  // so an upgrade whose third migration fails leaves the schema the old version knows.
+  const pending = planned.filter((m) => !applied.has(m.name));
+  if (pending.length === 0) return [];
+  return db.transaction(async (tx) => {
+    await lockPluginDb(tx, pluginId);
+    const done: string[] = [];
+    for (const m of pending) {
       const [already] = await tx.query<{ checksum: string }>(
         'select checksum from kernel.plugin_migration where plugin_id = $1 and name = $2',
         [pluginId, m.name],
       );
-      if (already) return false; // a concurrent install applied it first
+      if (already) continue; // a concurrent install applied it first
       await applyMigration(tx, names, m);
       await makeTenantSafe(tx, names, m.name);
       await tx.query('insert into kernel.plugin_migration (plugin_id, name, checksum) values ($1, $2, $3)', [
@@ -70,11 +73,10 @@ export async function migratePlugin(
         m.name,
         m.checksum,
       ]);
-      return true;
-    });
-    if (ran) done.push(m.name);
-  }
-  return done;
+      done.push(m.name);
+    }
+    return done;
+  });
 }
 
 interface PlannedMigration extends PluginMigration {

@@ -125,3 +125,18 @@ export async function registeredPluginDb(db: Database, pluginId: string): Promis
   cache.set(pluginId, names);
   return names;
 }
+
+/**
+ * Drops a plugin's schema with every table in it and forgets its migrations (an uninstall the
+ * operator chose to drop the data of). Its roles stay: they own nothing left, and a reinstall
+ * takes them up again.
+ */
+export async function dropPluginDb(db: Database, pluginId: string): Promise<void> {
+  const names = pluginDbNames(pluginId);
+  await db.transaction(async (tx) => {
+    await lockPluginDb(tx, pluginId);
+    await tx.query(`drop schema if exists ${quoteIdent(names.schema)} cascade`);
+    await tx.query('delete from kernel.plugin_migration where plugin_id = $1', [pluginId]);
+    await tx.query('delete from kernel.plugin_database where plugin_id = $1', [pluginId]);
+  });
+}

@@ -69,6 +69,9 @@ type MutableTenantStats = { -readonly [K in keyof TenantStats]: TenantStats[K] }
 const DEFAULT_MAX_PENDING_HOST_CALLS = 64;
 
 /** One plugin version's sandbox: one isolate, one context per tenant. */
+/** The tenant a bundle check starts its context for: no tenant's data is ever reachable from it. */
+const PROBE_TENANT = '00000000-0000-0000-0000-000000000000';
+
 export class PluginSandbox {
   private readonly config: IsolateConfig;
   private readonly breaker: CircuitBreaker;
@@ -120,6 +123,24 @@ export class PluginSandbox {
     this.tenant(tenantId).calls++;
     const context = await this.currentIsolate().contextFor(tenantId);
     return context.call(entry, encoded.text, caller);
+  }
+
+  /**
+   * Loads the plugin's bundle once in a throwaway sandbox and closes it: a bundle that does not
+   * compile or throws while starting is refused before it serves anyone (install, upgrade).
+   */
+  static async check(options: PluginSandboxOptions): Promise<void> {
+    const probe = new PluginSandbox(options);
+    try {
+      await probe.currentIsolate().contextFor(PROBE_TENANT);
+    } finally {
+      await probe.close();
+    }
+  }
+
+  /** How long one call may run: a replaced sandbox has finished its calls after this long. */
+  get callTimeoutMs(): number {
+    return this.config.callTimeoutMs;
   }
 
   /** Usage per tenant and the breaker's state. */
