@@ -244,7 +244,7 @@ export class PluginInstaller {
       publisher: string;
       key_id: string;
       capabilities: string[];
-      installed_at: Date;
+      installed_at: string | Date;
     }>(
       `select plugin_id, version, source, publisher, key_id, capabilities, installed_at
          from kernel.plugin_package where active order by plugin_id`,
@@ -257,7 +257,7 @@ export class PluginInstaller {
         publisher: r.publisher,
         keyId: r.key_id,
         capabilities: r.capabilities,
-        installedAt: r.installed_at.toISOString(),
+        installedAt: new Date(r.installed_at).toISOString(),
         warnings: await this.warnings(r.source, r.plugin_id, r.version),
       })),
     );
