@@ -109,6 +109,9 @@ export class Kernel {
   get plugins(): PluginHost {
     return this.container.resolve(Tokens.PluginHost);
   }
+  get installer(): PluginInstaller {
+    return this.container.resolve(Tokens.PluginInstaller);
+  }
   get identity(): Identity {
     return this.container.resolve(Tokens.Identity);
   }
@@ -179,9 +182,8 @@ export class Kernel {
       );
       container.register(Tokens.PluginHost, { useValue: host });
       registerPluginAdminRoutes(kernel.routes, host);
-      registerInstallationRoutes(
-        kernel.routes,
-        new PluginInstaller({
+      const installer = new PluginInstaller(
+        {
           db,
           host,
           registries: pluginRegistries(config),
@@ -189,8 +191,11 @@ export class Kernel {
           dataDir: config.DATA_DIR,
           kernelVersion: KERNEL_VERSION,
           log,
-        }),
+        },
+        installed,
       );
+      container.register(Tokens.PluginInstaller, { useValue: installer });
+      registerInstallationRoutes(kernel.routes, installer);
       registerPluginSecretRoutes(kernel.routes, host.secrets);
       registerPluginMetrics(kernel.metrics, host);
       registerPluginUiRoutes(kernel.routes, host);
@@ -234,6 +239,8 @@ export class Kernel {
       await this.queue.schedule(PRUNE_OUTBOX_JOB, '17 3 * * *', PRUNE_OUTBOX_JOB, {});
     }
     await this.plugins.start(this.runsWorkers);
+    // Other processes share the database (PostgreSQL): follow the installs they make.
+    if (this.db.kind === 'postgresql') this.installer.follow();
     if (this.runsWorkers) await this.dispatcher.start();
     if (this.role !== 'worker') await this.listen();
     this.log.info(
@@ -257,6 +264,7 @@ export class Kernel {
     if (this.server) await closeServer(this.server, timeoutMs);
     await this.dispatcher.stop();
     await this.queue.close(timeoutMs);
+    if (this.container.isRegistered(Tokens.PluginInstaller)) await this.installer.stop();
     if (this.container.isRegistered(Tokens.PluginHost)) await this.plugins.close();
     await this.db.close();
     this.log.info('kernel stopped');

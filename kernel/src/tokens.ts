@@ -13,6 +13,7 @@ import type { Identity } from './identity/index.ts';
 import type { JobQueue } from './jobs/queue.ts';
 import type { Logger } from './log.ts';
 import type { PluginHost } from './plugins/host.ts';
+import type { PluginInstaller } from './plugins/installer.ts';
 
 export const Tokens = {
   Config: Symbol('Config') as InjectionToken<Config>,
@@ -26,5 +27,6 @@ export const Tokens = {
   Metrics: Symbol('Metrics') as InjectionToken<Metrics>,
   HttpRoutes: Symbol('HttpRoutes') as InjectionToken<HttpRoutes>,
   PluginHost: Symbol('PluginHost') as InjectionToken<PluginHost>,
+  PluginInstaller: Symbol('PluginInstaller') as InjectionToken<PluginInstaller>,
   Identity: Symbol('Identity') as InjectionToken<Identity>,
 } as const;

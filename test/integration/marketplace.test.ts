@@ -448,6 +448,38 @@ describe('dependencies installed on request', () => {
   });
 });
 
+describe('more processes on one database', () => {
+  test('another kernel (another machine: its own DATA_DIR) follows what the operator installs and uninstalls', async () => {
+    const otherDir = mkdtempSync(join(tmpdir(), 'dotmac-marketplace-other-'));
+    const other = await Kernel.boot({
+      config: testConfig({ DATABASE_URL: kernelDb.url, DATA_DIR: otherDir, ADMIN_TOKEN }),
+      pluginRoots: [],
+    });
+    await other.start();
+    try {
+      const loadedByOther = () =>
+        other.plugins
+          .list()
+          .map((p) => `${p.manifest.id}@${p.manifest.version}`)
+          .sort();
+      expect(loadedByOther()).toEqual(['acme.base@1.3.0', 'acme.digest@1.0.0']);
+      const res = await install({ pluginId: 'acme.notes', version: '1.0.0', approvedCapabilities: NOTES_CAPABILITIES });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      await expect
+        .poll(loadedByOther, { timeout: 20_000, interval: 250 })
+        .toEqual(['acme.base@1.3.0', 'acme.digest@1.0.0', 'acme.notes@1.0.0']);
+      const removed = await call('/api/v1/admin/installations/acme.notes?schema=drop', { method: 'DELETE' });
+      expect(removed.status).toBe(204);
+      await expect
+        .poll(loadedByOther, { timeout: 20_000, interval: 250 })
+        .toEqual(['acme.base@1.3.0', 'acme.digest@1.0.0']);
+    } finally {
+      await other.stop();
+      rmSync(otherDir, { recursive: true, force: true });
+    }
+  });
+});
+
 /** Every file of a package, checksums.json and signature.json included, to rebuild it changed. */
 async function readPackageFiles(tgz: Buffer): Promise<Map<string, Buffer>> {
   const pkg = await readPackage(tgz);

@@ -19,6 +19,8 @@ import type { DiscoveredPlugin } from './resolver.ts';
 
 /** Where installed packages are unpacked, one folder per version, under DATA_DIR. */
 export const PACKAGES_DIR = 'packages';
+/** How often a process looks for installs made by the others. */
+const SYNC_INTERVAL_MS = 5000;
 /** How long the kernel waits for a registry. */
 const REGISTRY_TIMEOUT_MS = 15_000;
 
@@ -101,7 +103,79 @@ export interface InstallerDependencies {
 }
 
 export class PluginInstaller {
-  constructor(private readonly deps: InstallerDependencies) {}
+  /** The installed packages this process runs, by id: version (what `sync` compares with). */
+  private readonly running: Map<string, string>;
+  private following: NodeJS.Timeout | undefined;
+  private syncing: Promise<void> | undefined;
+
+  /** `restored`: the packages the host was loaded with (restorePackages at boot). */
+  constructor(
+    private readonly deps: InstallerDependencies,
+    restored: readonly DiscoveredPlugin[] = [],
+  ) {
+    this.running = new Map(restored.map((p) => [p.manifest.id, p.manifest.version]));
+  }
+
+  /**
+   * Follows the installs, upgrades and uninstalls other processes make (more API nodes, the
+   * workers): every `intervalMs` it compares the active packages in the database with those
+   * this process runs, and activates, replaces or removes the difference.
+   */
+  follow(intervalMs = SYNC_INTERVAL_MS): void {
+    if (this.following) return;
+    this.following = setInterval(() => {
+      this.syncing ??= this.sync()
+        .catch((e) => this.deps.log.warn({ err: e }, 'installed plugins could not be synchronised; retrying'))
+        .finally(() => {
+          this.syncing = undefined;
+        });
+    }, intervalMs);
+    this.following.unref();
+  }
+
+  /** Stops following (the kernel is stopping); waits for a synchronisation under way. */
+  async stop(): Promise<void> {
+    clearInterval(this.following);
+    this.following = undefined;
+    await this.syncing;
+  }
+
+  /** Brings this process to the active packages in the database (see follow). */
+  async sync(): Promise<void> {
+    const rows = await this.deps.db.query<{ plugin_id: string; version: string }>(
+      'select plugin_id, version from kernel.plugin_package where active',
+    );
+    const wanted = new Map(rows.map((r) => [r.plugin_id, r.version]));
+    const same =
+      wanted.size === this.running.size && [...wanted].every(([id, version]) => this.running.get(id) === version);
+    if (same) return;
+    const host = this.deps.host;
+    for (const [id] of this.running) {
+      if (wanted.has(id)) continue;
+      if (host.list().some((p) => p.manifest.id === id)) await host.deactivate(id);
+      this.running.delete(id);
+    }
+    // Dependencies first: what cannot resolve yet is tried again after the others.
+    let pending = (await restorePackages(this.deps.db, this.deps.dataDir)).filter(
+      (p) => this.running.get(p.manifest.id) !== p.manifest.version,
+    );
+    while (pending.length) {
+      const failed: DiscoveredPlugin[] = [];
+      let lastError: unknown;
+      for (const p of pending) {
+        const loaded = host.list().find((l) => l.manifest.id === p.manifest.id);
+        try {
+          await host.activate(p.manifest, p.dir, loaded ? 'replace' : 'add');
+          this.running.set(p.manifest.id, p.manifest.version);
+        } catch (e) {
+          failed.push(p);
+          lastError = e;
+        }
+      }
+      if (failed.length === pending.length) throw lastError;
+      pending = failed;
+    }
+  }
 
   /** The configured registries with the keys trusted for each (public keys only). */
   registries(): { url: string; trustedKeys: readonly TrustedPublisherKey[] }[] {
@@ -186,6 +260,7 @@ export class PluginInstaller {
       );
     }
     await this.record(next, current.manifest.version, actor);
+    this.running.set(pluginId, to);
     return plan;
   }
 
@@ -230,6 +305,7 @@ export class PluginInstaller {
         await tx.query('delete from kernel.plugin_secret where plugin_id = $1', [pluginId]);
       }
     });
+    this.running.delete(pluginId);
     if (schema === 'drop') await dropPluginDb(this.deps.db, pluginId);
     await rm(packageDir(this.deps.dataDir, pluginId, row.version), { recursive: true, force: true });
     this.deps.log.info({ plugin: pluginId, version: row.version, schema: schema ?? 'none' }, 'plugin uninstalled');
@@ -308,6 +384,7 @@ export class PluginInstaller {
         throw e;
       }
       await this.record(candidate, undefined, actor);
+      this.running.set(manifest.id, manifest.version);
       installed.push({ pluginId: manifest.id, version: manifest.version });
     }
     return { ...plan, installed };
