@@ -273,11 +273,14 @@ name: string
  */
 description: string
 }
+/**
+ * Where the plugin may fetch from: a host it names (host), or the URL each tenant sets in one of its config properties (config). Exactly one of the two.
+ */
 export interface EgressRule {
 /**
  * Host name the plugin may fetch from (api.stripe.com); a leading *. allows its subdomains. Host names only: IP addresses are refused.
  */
-host: string
+host?: string
 /**
  * TCP ports allowed on that host. Absent: 443 only.
  * 
@@ -285,7 +288,11 @@ host: string
  */
 ports?: [number, ...(number)[]]
 /**
- * Why the plugin talks to this host, shown to the operator.
+ * Names a string property of the plugin's config that holds an absolute URL (a webhook target): for each tenant, the plugin may fetch any path on the scheme, host and port of the URL that tenant set. Private, loopback and link-local addresses stay refused unless the operator allows their network, and http unless the operator allows it.
+ */
+config?: string
+/**
+ * Why the plugin talks to this host or URL, shown to the operator.
  */
 description?: string
 }

@@ -168,6 +168,8 @@ export function createHostRouter(manifest: PluginManifest, services: CapabilityS
   const calls = new Set(manifest.capabilities?.services?.calls ?? []);
   const egressRules = manifest.capabilities?.egress ?? [];
   const egress = egressRules.length ? createEgressFetch(label, egressRules, services.egress) : undefined;
+  // Config rules: the URL each tenant set in these config properties may be fetched too.
+  const egressConfig = egressRules.flatMap((rule) => (rule.config === undefined ? [] : [rule.config]));
   const datagramPorts = manifest.capabilities?.datagram?.ports;
   const datagram = datagramPorts ? createDatagramRequest(label, datagramPorts, services.datagram) : undefined;
 
@@ -245,7 +247,10 @@ export function createHostRouter(manifest: PluginManifest, services: CapabilityS
       case 'egress.fetch': {
         const request = validateOrThrow(validateFetch, args, `${label}: egress.fetch`, '/args');
         if (!egress) throw deny('has no egress capability: its manifest declares no hosts');
-        return egress(request);
+        if (egressConfig.length === 0) return egress(request);
+        const config = await services.enablement.config(tenantId, manifest.id);
+        const configured = egressConfig.flatMap((name) => (typeof config[name] === 'string' ? [config[name]] : []));
+        return egress(request, configured);
       }
       case 'egress.datagram': {
         const request = validateOrThrow(validateDatagram, args, `${label}: egress.datagram`, '/args');

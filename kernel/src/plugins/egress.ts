@@ -1,5 +1,6 @@
-// The host side of a plugin's `egress.fetch`: one HTTP request to a host its manifest declares,
-// on a port it declares, to public addresses only, on a socket pinned to the address checked.
+// The host side of a plugin's `egress.fetch`: one HTTP request to a host its manifest declares
+// (or to the URL the tenant set in a config property its manifest names), on a port it declares,
+// to public addresses only, on a socket pinned to the address checked.
 import { promises as dns } from 'node:dns';
 import { request as httpRequest, type IncomingMessage, validateHeaderName, validateHeaderValue } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -128,12 +129,25 @@ export function isPublicAddress(address: string): boolean {
   return v4 === undefined ? !NON_PUBLIC_V6.check(address, 'ipv6') : !NON_PUBLIC_V4.check(v4, 'ipv4');
 }
 
+/** A rule naming a host (the others name a config property holding a URL). */
+type HostRule = EgressRule & { readonly host: string };
+
 /** True when `host` (lowercase) is `rule`'s host, or a subdomain of it for a `*.` rule. */
-function ruleMatches(rule: EgressRule, host: string): boolean {
+function ruleMatches(rule: HostRule, host: string): boolean {
   const pattern = rule.host.toLowerCase();
   if (!pattern.startsWith('*.')) return host === pattern;
   const suffix = pattern.slice(1);
   return host.length > suffix.length && host.endsWith(suffix);
+}
+
+/** True when `target` is an http(s) URL with the scheme, host and port of `url`. */
+function sameOrigin(target: string, url: URL): boolean {
+  try {
+    const allowed = new URL(target);
+    return (allowed.protocol === 'https:' || allowed.protocol === 'http:') && allowed.origin === url.origin;
+  } catch {
+    return false;
+  }
 }
 
 /** A lookup for node:http that answers only the address already checked, so DNS cannot change it. */
@@ -168,12 +182,16 @@ interface CheckedRequest {
   readonly body: string | undefined;
 }
 
+/**
+ * A plugin's egress.fetch for one call: `configured` holds the URLs the calling tenant set in the
+ * config properties the manifest's config rules name; their scheme, host and port are allowed too.
+ */
+export type EgressFetch = (request: EgressRequest, configured?: readonly string[]) => Promise<EgressAnswer>;
+
 /** The fetch function serving one plugin's egress.fetch capability calls. */
-export function createEgressFetch(
-  label: string,
-  rules: readonly EgressRule[],
-  policy: EgressPolicy = {},
-): (request: EgressRequest) => Promise<EgressAnswer> {
+export function createEgressFetch(label: string, rules: readonly EgressRule[], policy: EgressPolicy = {}): EgressFetch {
+  const hostRules = rules.filter((rule): rule is HostRule => rule.host !== undefined);
+  const configNames = rules.flatMap((rule) => (rule.config === undefined ? [] : [rule.config]));
   const allowed = blockListOf(policy.allowNetworks ?? [], (range) => {
     throw new ConfigError([`egress allowNetworks: ${range} is not a CIDR range like 127.0.0.0/8 or fd00::/8`]);
   });
@@ -183,7 +201,7 @@ export function createEgressFetch(
   const refuse = (what: string, why: string) => new EgressRefusedError(`${label} may not fetch ${what}: ${why}`);
 
   /** Checks everything that can be checked without the network; answers the parts to send. */
-  function checkRequest(request: EgressRequest): CheckedRequest {
+  function checkRequest(request: EgressRequest, configured: readonly string[]): CheckedRequest {
     if (typeof request !== 'object' || request === null || typeof request.url !== 'string') {
       throw new EgressRefusedError(`${label}: egress.fetch needs a request object with a string url`);
     }
@@ -227,13 +245,21 @@ export function createEgressFetch(
       }
     }
 
-    const hostname = url.hostname;
-    if (isIP(hostname.replace(/^\[(.*)\]$/, '$1')) !== 0) {
-      throw refuse(where, `${hostname} is an IP address; egress rules name hosts, so use a declared host name`);
+    const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    // The tenant chose this URL: its host may be an IP address and its port any; the address
+    // check after resolution still applies.
+    if (configured.some((target) => sameOrigin(target, url))) {
+      return { url, where, https, hostname, method, headers, body };
     }
-    const matching = rules.filter((rule) => ruleMatches(rule, hostname));
+    if (isIP(hostname) !== 0) {
+      throw refuse(where, `${url.hostname} is an IP address; egress rules name hosts, so use a declared host name`);
+    }
+    const matching = hostRules.filter((rule) => ruleMatches(rule, hostname));
     if (matching.length === 0) {
-      throw refuse(where, `its manifest declares no egress rule for ${hostname}`);
+      const inConfig = configNames.length
+        ? `, and it is not the URL the tenant set in config ${configNames.join(', ')}`
+        : '';
+      throw refuse(where, `its manifest declares no egress rule for ${hostname}${inConfig}`);
     }
     const port = url.port ? Number(url.port) : https ? 443 : 80;
     const ports = new Set(matching.flatMap((rule) => rule.ports ?? [https ? 443 : 80]));
@@ -249,6 +275,12 @@ export function createEgressFetch(
 
   /** Resolves `hostname` once and answers the address to connect to, after checking every answer. */
   async function resolveChecked(where: string, hostname: string): Promise<string> {
+    if (isIP(hostname) !== 0) {
+      if (!isPublicAddress(hostname) && !inList(allowed, hostname)) {
+        throw refuse(where, `${hostname} is not a public address`);
+      }
+      return hostname;
+    }
     let answers: readonly ResolvedAddress[];
     try {
       answers = await lookup(hostname);
@@ -316,8 +348,8 @@ export function createEgressFetch(
 
   const timedOut = (where: string) => failed(where, `no complete answer within ${timeoutMs} ms (egress timeoutMs)`);
 
-  return async (request) => {
-    const checked = checkRequest(request);
+  return async (request, configured = []) => {
+    const checked = checkRequest(request, configured);
     // One deadline for resolution, connection and body alike. A plain timer, not
     // AbortSignal.timeout(): that signal can be garbage-collected before it fires, and the
     // request would then hang instead of timing out.

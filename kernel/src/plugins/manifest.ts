@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import manifestSchema from '@dotmac/schemas/plugin-manifest.schema.json' with { type: 'json' };
-import type { PluginManifest } from '@dotmac/schemas/types/plugin-manifest';
+import type { EgressRule, PluginManifest } from '@dotmac/schemas/types/plugin-manifest';
 import type { ErrorObject } from 'ajv';
 import { Cron } from 'croner';
 import semver from 'semver';
@@ -197,6 +197,7 @@ function semanticProblems(m: PluginManifest): FieldProblem[] {
     ...jobProblems(m),
     ...serviceProblems(m),
     ...secretProblems(m),
+    ...egressProblems(m),
     ...uiProblems(m),
     ...schemaSlots(m).flatMap((slot) => (isInline(slot) ? embeddedSchemaProblems(slot) : [])),
   ];
@@ -352,6 +353,40 @@ function secretProblems(m: PluginManifest): FieldProblem[] {
   );
 }
 
+/** A rule names a host or a config property, never both (the schema cannot say so and stay closed). */
+function egressProblems(m: PluginManifest): FieldProblem[] {
+  const hasConfig = m.capabilities?.config !== undefined;
+  return (m.capabilities?.egress ?? []).flatMap((rule, i) => {
+    const at = `/capabilities/egress/${i}`;
+    if (rule.host !== undefined && rule.config !== undefined) {
+      return [{ pointer: at, detail: 'names both host and config; a rule names one of them' }];
+    }
+    if (rule.host === undefined && rule.config === undefined) {
+      return [{ pointer: at, detail: 'needs host (api.stripe.com) or config (a config property holding a URL)' }];
+    }
+    if (rule.config !== undefined && rule.ports !== undefined) {
+      return [{ pointer: `${at}/ports`, detail: 'is for host rules: a config rule allows the configured URL’s port' }];
+    }
+    if (rule.config !== undefined && !hasConfig) {
+      return [{ pointer: `${at}/config`, detail: `names config property ${rule.config}, but there is no config` }];
+    }
+    return [];
+  });
+}
+
+/** The first config rule of `egress` whose property `config` does not declare as a string. */
+function egressConfigProblem(config: JsonSchema, egress: readonly EgressRule[]): FieldProblem | undefined {
+  const properties = (config.properties ?? {}) as Record<string, JsonSchema | undefined>;
+  const i = egress.findIndex((rule) => rule.config !== undefined && properties[rule.config]?.type !== 'string');
+  const name = egress[i]?.config;
+  return name === undefined
+    ? undefined
+    : {
+        pointer: `/capabilities/egress/${i}/config`,
+        detail: `${name} is not a string property of /capabilities/config`,
+      };
+}
+
 function uiProblems(m: PluginManifest): FieldProblem[] {
   const ui = m.ui ?? [];
   // Every slot but a nav entry renders a module (the schema cannot say so and stay closed).
@@ -425,7 +460,7 @@ function schemaSlots(m: PluginManifest): SchemaSlot[] {
   const capabilities = m.capabilities;
   add(capabilities, 'config', '/capabilities/config', (schema) =>
     schema.type === 'object'
-      ? undefined
+      ? egressConfigProblem(schema, capabilities?.egress ?? [])
       : { pointer: '/capabilities/config/type', detail: 'must be "object": config is an object of settings' },
   );
   (capabilities?.events?.publish ?? []).forEach((event, i) => {

@@ -523,8 +523,13 @@ export function capabilitySummary(manifest: PluginManifest): string[] {
   for (const job of c.jobs ?? []) lines.add(`jobs: ${job.name}`);
   if (c.config !== undefined) lines.add('config');
   for (const secret of c.secrets ?? []) lines.add(`secrets: ${secret.name}`);
-  for (const rule of c.egress ?? [])
-    lines.add(`egress: ${rule.host}${rule.ports ? ` (ports ${rule.ports.join(' ')})` : ''}`);
+  for (const rule of c.egress ?? []) {
+    lines.add(
+      rule.config !== undefined
+        ? `egress: the URL each tenant sets in config ${rule.config}`
+        : `egress: ${rule.host}${rule.ports ? ` (ports ${rule.ports.join(' ')})` : ''}`,
+    );
+  }
   if (c.datagram) lines.add(`datagram: udp ports ${[...c.datagram.ports].sort((a, b) => a - b).join(' ')}`);
   for (const service of c.services?.exports ?? []) lines.add(`services.export: ${manifest.id}.${service.name}`);
   for (const call of c.services?.calls ?? []) lines.add(`services.call: ${call}`);

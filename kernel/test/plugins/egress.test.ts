@@ -302,6 +302,66 @@ describe('hosts and ports', () => {
   });
 });
 
+describe('a URL the tenant configured (config rules)', () => {
+  const webhook = (table: Record<string, readonly string[]> = {}, extra: EgressPolicy = {}) =>
+    createEgressFetch(LABEL, [{ config: 'url' }], localPolicy(table, extra));
+
+  test('any path on the configured scheme, host and port is reached, an IP address included', async () => {
+    const fetch = webhook();
+    const configured = [`http://127.0.0.1:${port}/hooks/isp-a?token=1`];
+    await expect(
+      fetch({ url: `http://127.0.0.1:${port}/echo`, method: 'POST', body: 'hi' }, configured),
+    ).resolves.toMatchObject({ status: 200 });
+    const named = webhook({ 'hooks.example.test': ['127.0.0.1'] });
+    await expect(
+      named({ url: `http://HOOKS.example.test:${port}/echo` }, [`http://hooks.example.test:${port}/in`]),
+    ).resolves.toMatchObject({ status: 200 });
+  });
+
+  test('another host, port or scheme than the configured URL is refused, naming the config property', async () => {
+    const fetch = webhook({ 'other.example.test': ['127.0.0.1'] });
+    const configured = [`http://127.0.0.1:${port}/in`];
+    const hits = await hitsDuring(async () => {
+      await expectRefused(fetch({ url: `http://127.0.0.1:${port + 1}/in` }, configured), 'IP address');
+      await expectRefused(
+        fetch({ url: `http://other.example.test:${port}/in` }, configured),
+        'no egress rule for other.example.test, and it is not the URL the tenant set in config url',
+      );
+      await expectRefused(fetch({ url: `https://127.0.0.1:${port}/in` }, configured), 'IP address');
+      // Without a configured URL (the tenant has set none) nothing is reachable.
+      await expectRefused(fetch({ url: `http://127.0.0.1:${port}/in` }), 'IP address');
+    });
+    expect(hits).toBe(0);
+  });
+
+  test('the address rules still hold: loopback needs the operator’s allowance, http too', async () => {
+    const configured = [`http://127.0.0.1:${port}/in`];
+    const strict = createEgressFetch(LABEL, [{ config: 'url' }], { allowHttp: true });
+    await expectRefused(
+      strict({ url: `http://127.0.0.1:${port}/in` }, configured),
+      '127.0.0.1 is not a public address',
+    );
+    await expectRefused(
+      strict({ url: `http://[::1]:${port}/in` }, [`http://[::1]:${port}/`]),
+      '::1 is not a public address',
+    );
+    const httpsOnly = createEgressFetch(LABEL, [{ config: 'url' }], { allowNetworks: ['127.0.0.0/8'] });
+    await expectRefused(httpsOnly({ url: `http://127.0.0.1:${port}/in` }, configured), 'https URLs only');
+    const named = webhook({ 'inside.example.test': ['10.0.0.5'] });
+    await expectRefused(
+      named({ url: `http://inside.example.test:${port}/in` }, [`http://inside.example.test:${port}/in`]),
+      'inside.example.test resolves to 10.0.0.5',
+    );
+  });
+
+  test('a configured value that is not an http(s) URL allows nothing', async () => {
+    const fetch = webhook();
+    for (const configured of ['not a url', `ftp://127.0.0.1:${port}/`, '']) {
+      await expectRefused(fetch({ url: `http://127.0.0.1:${port}/in` }, [configured]), 'IP address');
+    }
+  });
+});
+
 describe('addresses', () => {
   test('a declared host on loopback is refused, naming the address, unless the operator allows its network', async () => {
     const fetch = createEgressFetch(LABEL, [rule('api.example.test', [port])], {

@@ -89,13 +89,14 @@ function complete(): Json {
       ],
       config: {
         type: 'object',
-        properties: { currency: { type: 'string' } },
+        properties: { currency: { type: 'string' }, webhookUrl: { type: 'string', format: 'uri' } },
         additionalProperties: false,
       },
       secrets: [{ name: 'STRIPE_API_KEY', description: 'Secret key from the Stripe dashboard.' }],
       egress: [
         { host: 'api.stripe.com', description: 'Card payments.' },
         { host: '*.example-bank.com', ports: [443, 8443] },
+        { config: 'webhookUrl', description: 'Where each tenant wants its payment notices posted.' },
       ],
       datagram: { ports: [3799], description: 'RADIUS CoA and Disconnect-Request to the NAS.' },
       services: {
@@ -562,6 +563,72 @@ describe('parseManifest checks what the schema cannot', () => {
           properties: { n: { minimum: 'one' } },
         }),
       [{ pointer: '/capabilities/services/exports/0/input/properties/n/minimum', detail: 'must be number' }],
+    ],
+    [
+      'an egress rule naming both a host and a config property',
+      (m) => (m.capabilities.egress = [{ host: 'api.stripe.com', config: 'webhookUrl' }]),
+      [
+        {
+          pointer: '/capabilities/egress/0',
+          detail: 'names both host and config; a rule names one of them',
+        },
+      ],
+    ],
+    [
+      'an egress rule naming neither',
+      (m) => (m.capabilities.egress = [{ description: 'Somewhere.' }]),
+      [
+        {
+          pointer: '/capabilities/egress/0',
+          detail: 'needs host (api.stripe.com) or config (a config property holding a URL)',
+        },
+      ],
+    ],
+    [
+      'an egress config rule with ports',
+      (m) => (m.capabilities.egress = [{ config: 'webhookUrl', ports: [8443] }]),
+      [
+        {
+          pointer: '/capabilities/egress/0/ports',
+          detail: 'is for host rules: a config rule allows the configured URL’s port',
+        },
+      ],
+    ],
+    [
+      'an egress config rule naming a property the config does not declare',
+      (m) => (m.capabilities.egress = [{ host: 'api.stripe.com' }, { config: 'callbackUrl' }]),
+      [
+        {
+          pointer: '/capabilities/egress/1/config',
+          detail: 'callbackUrl is not a string property of /capabilities/config',
+        },
+      ],
+    ],
+    [
+      'an egress config rule naming a property that is not a string',
+      (m) => {
+        m.capabilities.config = { type: 'object', properties: { webhookUrl: { type: 'array' } } };
+        m.capabilities.egress = [{ config: 'webhookUrl' }];
+      },
+      [
+        {
+          pointer: '/capabilities/egress/0/config',
+          detail: 'webhookUrl is not a string property of /capabilities/config',
+        },
+      ],
+    ],
+    [
+      'an egress config rule without a config',
+      (m) => {
+        delete m.capabilities.config;
+        m.capabilities.egress = [{ config: 'webhookUrl' }];
+      },
+      [
+        {
+          pointer: '/capabilities/egress/0/config',
+          detail: 'names config property webhookUrl, but there is no config',
+        },
+      ],
     ],
     [
       'a config schema that does not describe an object',

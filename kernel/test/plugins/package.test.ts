@@ -478,9 +478,9 @@ describe('capability summary', () => {
             ],
           },
           jobs: [{ name: 'retry-failed', cron: '0,30 * * * *' }],
-          config: { type: 'object' },
+          config: { type: 'object', properties: { url: { type: 'string', description: 'Where to post.' } } },
           secrets: [{ name: 'SIGNING_KEY', description: 'HMAC key.' }],
-          egress: [{ host: 'hooks.example.com' }, { host: '*.example.net', ports: [443, 8443] }],
+          egress: [{ host: 'hooks.example.com' }, { host: '*.example.net', ports: [443, 8443] }, { config: 'url' }],
           datagram: { ports: [3799, 1700] },
           services: {
             exports: [
@@ -504,6 +504,7 @@ describe('capability summary', () => {
       'db',
       'egress: *.example.net (ports 443 8443)',
       'egress: hooks.example.com',
+      'egress: the URL each tenant sets in config url',
       'events.publish: hooks.delivered',
       'events.subscribe: customer.*',
       'events.subscribe: invoice.**',
