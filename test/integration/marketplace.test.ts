@@ -320,6 +320,12 @@ describe('install, enable, upgrade, roll back, uninstall', () => {
   });
 
   test('a good upgrade migrates, activates the new version and keeps the data', async () => {
+    // The preview of an installed plugin is its upgrade: the newest fitting version above it.
+    const preview = await call('/api/v1/admin/installations/preview', {
+      method: 'POST',
+      body: { pluginId: 'acme.notes' },
+    });
+    expect(preview.body).toMatchObject({ pluginId: 'acme.notes', version: '1.2.0', capabilities: NOTES_CAPABILITIES });
     const res = await call('/api/v1/admin/installations/acme.notes/upgrade', {
       method: 'POST',
       body: { approvedCapabilities: NOTES_CAPABILITIES },

@@ -147,10 +147,16 @@ export async function readRawBody(c: Context, maxBytes: number): Promise<Buffer>
   if (Number(c.req.header('content-length') ?? 0) > maxBytes) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of c.req.raw.body ?? []) {
-    size += chunk.byteLength;
-    if (size > maxBytes) throw tooLarge();
-    chunks.push(Buffer.from(chunk));
+  const reader = c.req.raw.body?.getReader();
+  if (!reader) return Buffer.alloc(0);
+  try {
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      size += read.value.byteLength;
+      if (size > maxBytes) throw tooLarge();
+      chunks.push(Buffer.from(read.value));
+    }
+  } finally {
+    reader.releaseLock();
   }
   return Buffer.concat(chunks);
 }

@@ -203,10 +203,14 @@ export class PluginInstaller {
     );
   }
 
-  /** What installing `request` would install and ask approval for; installs nothing. */
+  /**
+   * What installing `request` would install and ask approval for; installs nothing. For an
+   * installed plugin, what upgrading it would (the newest fitting version above the installed).
+   */
   async preview(request: Omit<InstallRequest, 'approvedCapabilities'>): Promise<InstallPlan> {
-    const main = await this.fromRegistry(request.pluginId, request.version, request.registry);
-    return this.plan(main, request.installDependencies ?? false, false).then((p) => p.plan);
+    const current = this.deps.host.list().find((p) => p.manifest.id === request.pluginId)?.manifest.version;
+    const main = await this.fromRegistry(request.pluginId, request.version, request.registry, current);
+    return this.plan(main, request.installDependencies ?? false, current !== undefined).then((p) => p.plan);
   }
 
   /** Installs a plugin from a registry (and, on request, its missing dependencies). */

@@ -1,9 +1,11 @@
 // The platform portal's screens in the real kernel: the plugin activates, its screens reach the
-// operator's platform portal, its remote exposes every module the manifest names, and the
-// tenant forms' copy of the kernel's body schema has not drifted from the kernel's own.
+// operator's platform portal, its remote exposes every module the manifest names, the
+// tenant forms' copy of the kernel's body schema has not drifted from the kernel's own, and the
+// Marketplace screen's calls are answered as it reads them.
 import { readFile } from 'node:fs/promises';
 import { createTestbed, type Testbed } from '@dotmac/sdk/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { allApproved } from '../src/ui/marketplace/marketplace.ts';
 import type { Tenant } from '../src/ui/tenants/tenant.ts';
 import { newTenantBody, newTenantSchema, profileFormValue, profilePatch } from '../src/ui/tenants/tenant-schema.ts';
 
@@ -48,6 +50,8 @@ const EXPECTED = [
   ['route', '/plans', './PlanList'],
   ['nav', '/plugins', 'Plugins'],
   ['route', '/plugins', './PluginHealth'],
+  ['nav', '/marketplace', 'Marketplace'],
+  ['route', '/marketplace', './Marketplace'],
   ['dashboard-widget', '/', './PlatformOverview'],
 ];
 
@@ -125,5 +129,23 @@ describe('dotmac.platform', () => {
     const saved = await operator<Tenant>(`/api/v1/platform/tenants/${tenant.id}`, { method: 'PATCH', body: patch });
     expect(saved.status).toBe(200);
     expect(saved.body).toMatchObject({ name: 'Lagos Fibre Ltd', hostnames: ['portal.lagosfibre.ng'] });
+  });
+
+  test('the marketplace calls answer as the screen reads them; with no registry, the preview says why', async () => {
+    expect(await operator('/api/v1/admin/marketplace/plugins?q=notes')).toEqual({ status: 200, body: { items: [] } });
+    expect(await operator('/api/v1/admin/installations')).toEqual({ status: 200, body: { items: [] } });
+    const preview = await operator<{ detail: string }>('/api/v1/admin/installations/preview', {
+      method: 'POST',
+      body: { pluginId: 'acme.notes', installDependencies: false },
+    });
+    expect(preview.status).toBe(409);
+    expect(preview.body.detail).toContain('PLUGIN_REGISTRIES');
+  });
+
+  test('install stays refused until every capability asked for is ticked', () => {
+    const asked = ['db', 'http routes: 2', 'acme.tags: egress: tags.example.com'];
+    expect(allApproved(asked, new Set(['db', 'http routes: 2']))).toBe(false);
+    expect(allApproved(asked, new Set(asked))).toBe(true);
+    expect(allApproved([], new Set())).toBe(true);
   });
 });

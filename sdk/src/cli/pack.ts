@@ -1,20 +1,17 @@
 // `dotmac-plugin pack`: the installable package, <id>-<version>.tgz, holding the manifest, the
-// server bundle, the UI remote (dist/ui/), the migrations and the README. Deterministic: the
-// same files give the same bytes (sorted entries, fixed mtime and modes, no owner names).
+// server bundle, the UI remote (dist/ui/), the migrations, the README and the CHANGELOG, written by
+// the kernel's writePackage: the same files give the same bytes.
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import * as tar from 'tar';
+import { CHECKSUMS_FILE, writePackage } from '@dotmac/kernel';
 import { SERVER_BUNDLE } from './build.ts';
 import { CliError } from './errors.ts';
 import { loadManifest, pluginFolder } from './manifest.ts';
 import { REMOTE_ENTRY, UI_DIR } from './ui.ts';
 
-/** Name of the checksum file inside a package. */
-export const CHECKSUMS_FILE = 'checksums.json';
-/** The time every entry of a package carries (the archive must not depend on when it was made). */
-const FIXED_MTIME = new Date('2000-01-01T00:00:00Z');
+/** The optional release notes a package carries. */
+const CHANGELOG = 'CHANGELOG.md';
 
 /** What pack produced. */
 export interface PackResult {
@@ -33,6 +30,9 @@ export async function packPlugin(dir: string, outDir?: string): Promise<PackResu
   files.set('plugin.json', Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
   files.set(SERVER_BUNDLE, await readRequired(root, SERVER_BUNDLE, 'run dotmac-plugin build first'));
   files.set('README.md', await readRequired(root, 'README.md', 'a package needs a README for operators'));
+  // Registries show it on the plugin's page, version by version.
+  const changelog = await readFile(join(root, CHANGELOG)).catch(() => undefined);
+  if (changelog) files.set(CHANGELOG, changelog);
   if ((manifest.ui ?? []).length > 0) {
     await readRequired(root, `${UI_DIR}/${REMOTE_ENTRY}`, 'the manifest contributes UI: run dotmac-plugin build first');
     for (const name of await filesUnder(join(root, UI_DIR))) {
@@ -60,24 +60,8 @@ export async function packPlugin(dir: string, outDir?: string): Promise<PackResu
   files.set(CHECKSUMS_FILE, Buffer.from(`${JSON.stringify(checksums, null, 2)}\n`));
 
   const file = join(outDir ?? root, `${manifest.id}-${manifest.version}.tgz`);
-  const staging = await mkdtemp(join(tmpdir(), 'dotmac-pack-'));
-  try {
-    const entries = [...files.keys()].sort();
-    for (const name of entries) {
-      const path = join(staging, name);
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, files.get(name) as Buffer);
-      await chmod(path, 0o644);
-      await utimes(path, FIXED_MTIME, FIXED_MTIME);
-    }
-    await mkdir(dirname(file), { recursive: true });
-    await tar.create(
-      { cwd: staging, file, gzip: { level: 9 }, portable: true, mtime: FIXED_MTIME, noDirRecurse: true },
-      entries,
-    );
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, await writePackage(files));
   return { file, checksums };
 }
 
