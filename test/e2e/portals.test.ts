@@ -301,6 +301,13 @@ describe('keyboard and accessibility', () => {
       login: () => world.logins.operator,
       heading: () => 'Tenants',
     },
+    {
+      portal: 'platform',
+      screen: 'marketplace',
+      path: () => '/marketplace',
+      login: () => world.logins.operator,
+      heading: () => 'Marketplace',
+    },
   ];
 
   test('axe finds no serious or critical violation on the sign-in page', async () => {

@@ -8,7 +8,13 @@ import { generateKeyPair, Kernel, readPackage, writePackage } from '@dotmac/kern
 import { type RunningRegistry, startRegistry } from '@dotmac/marketplace';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTenant, testConfig } from '../support/kernel.ts';
-import { CREATE_NOTES, packageWorkspace, packNotesPlugin, signedNotesPlugin } from '../support/plugin-packages.ts';
+import {
+  CREATE_NOTES,
+  packageWorkspace,
+  packNotesPlugin,
+  registerPublisher,
+  signedNotesPlugin,
+} from '../support/plugin-packages.ts';
 import { createTestDatabase } from '../support/services.ts';
 
 const ADMIN_TOKEN = 'marketplace-admin-token-0123456789';
@@ -31,15 +37,6 @@ async function publish(pkg: Buffer): Promise<Response> {
     headers: { 'content-type': 'application/gzip' },
     body: new Uint8Array(pkg),
   });
-}
-
-async function register(who: { publisher: string; publicKey: string }): Promise<void> {
-  const res = await fetch(`${registry.url}/api/v1/publishers`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: who.publisher, publicKey: who.publicKey }),
-  });
-  expect(res.status, await res.clone().text()).toBe(201);
 }
 
 async function bootKernel(): Promise<Kernel> {
@@ -93,8 +90,8 @@ beforeAll(async () => {
   workspace = await packageWorkspace();
   dataDir = mkdtempSync(join(tmpdir(), 'dotmac-marketplace-'));
   registry = await startRegistry({ databaseUrl: registryDb.url, host: '127.0.0.1', port: 0 });
-  await register(acme);
-  await register(mallory);
+  await registerPublisher(registry.url, acme);
+  await registerPublisher(registry.url, mallory);
   // What the publishers put on the registry.
   for (const version of ['1.0.0']) {
     const res = await publish(await signedNotesPlugin(workspace.dir, { version }, acme));

@@ -1,20 +1,18 @@
 // The third-party flow of sdk/README.md, run as a new publisher and an operator would: five
 // dotmac-plugin commands (create, keygen, publish, install, enable) from nothing to a plugin
 // installed from a registry started here and serving a tenant of a running kernel.
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify, stripVTControlCharacters } from 'node:util';
 import { Kernel } from '@dotmac/kernel';
 import { type RunningRegistry, startRegistry } from '@dotmac/marketplace';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { dotmacPlugin } from '../support/cli.ts';
 import { createTenant, testConfig } from '../support/kernel.ts';
 import { createTestDatabase } from '../support/services.ts';
 
 const REPOSITORY = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(REPOSITORY, 'node_modules', '.bin', 'dotmac-plugin');
 const ADMIN_TOKEN = 'third-party-flow-admin-token-0123';
 
 let registry: RunningRegistry;
@@ -25,20 +23,9 @@ let home: string;
 let work: string;
 let dataDir: string;
 
-/** One dotmac-plugin command as a person runs it in `work`; answers its exit code and output. */
-async function dotmacPlugin(...args: string[]): Promise<{ code: number; output: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(CLI, args, {
-      cwd: work,
-      env: { PATH: process.env.PATH ?? '', HOME: home, DOTMAC_ADMIN_TOKEN: ADMIN_TOKEN },
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return { code: 0, output: stripVTControlCharacters(stdout + stderr) };
-  } catch (e) {
-    const failed = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? 1, output: stripVTControlCharacters(`${failed.stdout ?? ''}${failed.stderr ?? ''}`) };
-  }
-}
+/** One dotmac-plugin command as a person runs it in `work`. */
+const run = (...args: string[]) =>
+  dotmacPlugin(args, { cwd: work, env: { HOME: home, DOTMAC_ADMIN_TOKEN: ADMIN_TOKEN } });
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'dotmac-publisher-home-'));
@@ -60,11 +47,11 @@ afterAll(async () => {
 });
 
 test('create, keygen, publish, install, enable: the plugin serves the tenant', async () => {
-  const created = await dotmacPlugin('create', 'hello', '--id', 'acme.hello', '--publisher', 'acme');
+  const created = await run('create', 'hello', '--id', 'acme.hello', '--publisher', 'acme');
   expect(created.code, created.output).toBe(0);
   expect(created.output).toContain('created acme.hello in hello:');
 
-  const keygen = await dotmacPlugin('keygen', '--publisher', 'acme');
+  const keygen = await run('keygen', '--publisher', 'acme');
   expect(keygen.code, keygen.output).toBe(0);
   const publicKey = /public key (ed25519:[A-Za-z0-9_-]{43})/.exec(keygen.output)?.[1];
   expect(publicKey, keygen.output).toBeDefined();
@@ -85,16 +72,16 @@ test('create, keygen, publish, install, enable: the plugin serves the tenant', a
   const tenant = await createTenant(kernel.db, 'north-fibre');
   const kernelUrl = kernel.url as string;
 
-  const published = await dotmacPlugin('publish', 'hello', '--registry', registry.url);
+  const published = await run('publish', 'hello', '--registry', registry.url);
   expect(published.code, published.output).toBe(0);
   expect(published.output).toMatch(/published acme\.hello 0\.1\.0 to /);
 
-  const installed = await dotmacPlugin('install', 'acme.hello', '--kernel', kernelUrl, '--yes');
+  const installed = await run('install', 'acme.hello', '--kernel', kernelUrl, '--yes');
   expect(installed.code, installed.output).toBe(0);
   expect(installed.output).toContain('signed by acme');
   expect(installed.output).toContain('installed acme.hello 0.1.0');
 
-  const enabled = await dotmacPlugin('enable', 'acme.hello', '--kernel', kernelUrl, '--tenant', 'north-fibre');
+  const enabled = await run('enable', 'acme.hello', '--kernel', kernelUrl, '--tenant', 'north-fibre');
   expect(enabled.code, enabled.output).toBe(0);
   expect(enabled.output).toContain(`enabled acme.hello for tenant north-fibre (${tenant})`);
 

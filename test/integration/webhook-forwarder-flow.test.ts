@@ -3,7 +3,6 @@
 // switched on and configured for a tenant, and working: a customer created in the customers
 // module reaches the tenant's receiver, signed with the tenant's secret. Its own suite passes
 // through dotmac-plugin test as well.
-import { execFile } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -12,17 +11,17 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify, stripVTControlCharacters } from 'node:util';
 import { generateKeyPair, Kernel, signPackage } from '@dotmac/kernel';
 import { type RunningRegistry, startRegistry } from '@dotmac/marketplace';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { packPlugin } from '../../sdk/src/cli/pack.ts';
+import { dotmacPlugin } from '../support/cli.ts';
 import { createTenant, testConfig } from '../support/kernel.ts';
+import { registerPublisher } from '../support/plugin-packages.ts';
 import { createTestDatabase, TEST_DATABASE_URL } from '../support/services.ts';
 
 const REPOSITORY = fileURLToPath(new URL('../../', import.meta.url));
 const FORWARDER = join(REPOSITORY, 'plugins-contrib', 'webhook-forwarder');
-const CLI = join(REPOSITORY, 'node_modules', '.bin', 'dotmac-plugin');
 const PLUGIN = 'contrib.webhook-forwarder';
 const ADMIN_TOKEN = 'webhook-flow-admin-token-0123456789';
 const SIGNING_SECRET = 'tenant-a-shared-secret-0123456789';
@@ -71,12 +70,7 @@ beforeAll(async () => {
   registryDb = await createTestDatabase();
   kernelDb = await createTestDatabase();
   registry = await startRegistry({ databaseUrl: registryDb.url, host: '127.0.0.1', port: 0 });
-  const registered = await fetch(`${registry.url}/api/v1/publishers`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: publisher.publisher, publicKey: publisher.publicKey }),
-  });
-  expect(registered.status).toBe(201);
+  await registerPublisher(registry.url, publisher);
 
   // The kernel has the customers module bundled; the forwarder comes from the registry.
   const roots = mkdtempSync(join(tmpdir(), 'dotmac-flow-roots-'));
@@ -110,20 +104,10 @@ afterAll(async () => {
 });
 
 test('its own suite passes through dotmac-plugin test on PostgreSQL', async () => {
-  let output: string;
-  let code = 0;
-  try {
-    const { stdout, stderr } = await promisify(execFile)(CLI, ['test', FORWARDER], {
-      cwd: FORWARDER,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DOTMAC_TEST_DATABASE_URL: TEST_DATABASE_URL },
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    output = stripVTControlCharacters(stdout + stderr);
-  } catch (e) {
-    const failed = e as { code?: number; stdout?: string; stderr?: string };
-    code = failed.code ?? 1;
-    output = stripVTControlCharacters(`${failed.stdout ?? ''}${failed.stderr ?? ''}`);
-  }
+  const { code, output } = await dotmacPlugin(['test', FORWARDER], {
+    cwd: FORWARDER,
+    env: { HOME: process.env.HOME ?? '', DOTMAC_TEST_DATABASE_URL: TEST_DATABASE_URL },
+  });
   expect(code, output.slice(-4000)).toBe(0);
   // Every test ran and passed: the summary line, not the test names (some are about failures).
   const [, passed, total] = /Tests\s+(\d+) passed \((\d+)\)/.exec(output) ?? [];

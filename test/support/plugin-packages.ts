@@ -120,3 +120,16 @@ export async function signedNotesPlugin(
 ): Promise<Buffer> {
   return signPackage(await packNotesPlugin(workspace, options), signer.privateKeyPem, signer.publisher);
 }
+
+/** Registers `who` (name and public key) as a publisher with the registry at `registryUrl`. */
+export async function registerPublisher(
+  registryUrl: string,
+  who: { readonly publisher: string; readonly publicKey: string },
+): Promise<void> {
+  const res = await fetch(`${registryUrl}/api/v1/publishers`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: who.publisher, publicKey: who.publicKey }),
+  });
+  if (res.status !== 201) throw new Error(`registering publisher ${who.publisher}: ${res.status} ${await res.text()}`);
+}
