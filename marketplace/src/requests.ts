@@ -1,8 +1,15 @@
 // What the registry reads from a request beyond its JSON body: an uploaded package within the
 // size limit, a plugin id and version from the path, and a publisher's request signature.
-import { type FieldProblem, ForbiddenError, PLUGIN_ID, ValidationError, verifyRequest } from '@dotmac/kernel';
+import {
+  type FieldProblem,
+  ForbiddenError,
+  PayloadTooLargeError,
+  PLUGIN_ID,
+  readRawBody,
+  ValidationError,
+  verifyRequest,
+} from '@dotmac/kernel';
 import type { Context } from 'hono';
-import { HTTPException } from 'hono/http-exception';
 import semver from 'semver';
 import type { RegistryStore } from './store.ts';
 
@@ -15,7 +22,7 @@ export const versionParam = { type: 'string', description: 'Plugin version, semv
 
 /**
  * The raw body of a package upload, refused with 413 past `maxBytes`: at once when the declared
- * length says so, else as soon as the bytes read pass it.
+ * length says so, else as soon as the bytes read pass it (the kernel's readRawBody).
  */
 export async function readPackageUpload(c: Context, maxBytes: number): Promise<Buffer> {
   const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
@@ -30,25 +37,16 @@ export async function readPackageUpload(c: Context, maxBytes: number): Promise<B
       ],
     );
   }
-  const declared = Number(c.req.header('content-length'));
-  if (declared > maxBytes) throw tooLarge(`the package is ${declared} bytes`, maxBytes);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of c.req.raw.body ?? []) {
-    size += chunk.byteLength;
-    if (size > maxBytes) throw tooLarge(`the package is more than ${maxBytes} bytes`, maxBytes);
-    chunks.push(chunk);
-  }
-  if (size === 0) {
+  const body = await readRawBody(c, maxBytes).catch((e: unknown) => {
+    if (!(e instanceof PayloadTooLargeError)) throw e;
+    throw new PayloadTooLargeError(
+      `the package is larger than ${maxBytes} bytes (${mebibytes(maxBytes)}), the most this registry accepts`,
+    );
+  });
+  if (body.length === 0) {
     throw new ValidationError('the upload is empty', [{ pointer: '/body', detail: 'must be the package .tgz' }]);
   }
-  return Buffer.concat(chunks);
-}
-
-function tooLarge(what: string, maxBytes: number): HTTPException {
-  return new HTTPException(413, {
-    message: `${what}; this registry accepts packages of at most ${maxBytes} bytes (${mebibytes(maxBytes)})`,
-  });
+  return body;
 }
 
 function mebibytes(bytes: number): string {

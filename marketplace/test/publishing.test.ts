@@ -231,7 +231,7 @@ describe('publishing', () => {
     expect(declared.status).toBe(413);
     expect(declared.body).toMatchObject({
       title: 'Request too large',
-      detail: `the package is ${big.length} bytes; this registry accepts packages of at most 262144 bytes (0.25 MiB)`,
+      detail: 'the package is larger than 262144 bytes (0.25 MiB), the most this registry accepts',
     });
     const streamed = await fetch(`${registry.url}/api/v1/packages`, {
       method: 'POST',
@@ -241,7 +241,7 @@ describe('publishing', () => {
     } as RequestInit);
     expect(streamed.status).toBe(413);
     expect(((await streamed.json()) as { detail: string }).detail).toBe(
-      'the package is more than 262144 bytes; this registry accepts packages of at most 262144 bytes (0.25 MiB)',
+      'the package is larger than 262144 bytes (0.25 MiB), the most this registry accepts',
     );
     expect(await storedVersions('acme.big')).toEqual([]);
   });
