@@ -182,6 +182,37 @@ describe('dotmac-plugin publish and install, against a registry', () => {
     );
   }, 180_000);
 
+  test('the owner deprecates and yanks a version with signed requests; another key is refused', async () => {
+    const key = await keygen('initech');
+    const published = await cli(['publish', (await packedPlugin('initech.tps')).dir, '--registry', registry.url], {
+      HOME: key.home,
+    });
+    expect(published.code, published.stderr).toBe(0);
+    const common = ['--registry', registry.url, '--publisher', 'initech'];
+    const deprecated = await cli(['deprecate', 'initech.tps@0.1.0', ...common, '--message', 'use 0.2.0'], {
+      HOME: key.home,
+    });
+    expect(deprecated).toEqual({
+      code: 0,
+      stdout: `deprecated initech.tps 0.1.0 at ${registry.url}: still offered, with: use 0.2.0`,
+      stderr: '',
+    });
+    const other = await keygen('initech');
+    const refused = await cli(['yank', 'initech.tps@0.1.0', ...common, '--reason', 'bad'], { HOME: other.home });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^dotmac-plugin: /);
+    const yanked = await cli(['yank', 'initech.tps@0.1.0', ...common, '--reason', 'loses TPS reports'], {
+      HOME: key.home,
+    });
+    expect(yanked.code, yanked.stderr).toBe(0);
+    const page = (await (await fetch(`${registry.url}/api/v1/plugins/initech.tps`)).json()) as {
+      versions: { version: string; deprecated: string | null; yanked: string | null }[];
+    };
+    expect(page.versions).toMatchObject([{ version: '0.1.0', deprecated: 'use 0.2.0', yanked: 'loses TPS reports' }]);
+    const noReason = await cli(['yank', 'initech.tps@0.1.0', ...common], { HOME: key.home });
+    expect(noReason).toMatchObject({ code: 1, stderr: expect.stringContaining('yank needs --reason') });
+  }, 180_000);
+
   test('a publisher name registered with other keys is refused before anything is uploaded', async () => {
     const owner = await keygen('globex');
     const { dir } = await packedPlugin('globex.hello');

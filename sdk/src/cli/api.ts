@@ -25,6 +25,8 @@ export interface ApiRequest {
   readonly gzip?: Uint8Array;
   /** Refusals the caller handles itself: answered instead of thrown. */
   readonly tolerate?: readonly number[];
+  /** More headers (a request signature). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** The status and the parsed JSON body (undefined when the body is not JSON). */
@@ -49,7 +51,10 @@ export function serviceUrl(flag: string, value: string): string {
 
 /** Sends `request`; a 2xx (or tolerated) answer is returned, any other becomes a CliError. */
 export async function callApi<T>(service: ApiService, request: ApiRequest): Promise<ApiAnswer<T>> {
-  const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+  const headers: Record<string, string> = {
+    accept: 'application/json, application/problem+json',
+    ...request.headers,
+  };
   if (service.token) headers.authorization = `Bearer ${service.token}`;
   let body: RequestInit['body'];
   if (request.json !== undefined) {

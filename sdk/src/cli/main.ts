@@ -11,6 +11,7 @@ import { packPlugin } from './pack.ts';
 import { publishPlugin } from './publish.ts';
 import { signPackageFile } from './sign.ts';
 import { testPlugin } from './test.ts';
+import { markVersion } from './versions.ts';
 
 const USAGE = `usage: dotmac-plugin <command> [dir] [options]
 
@@ -30,6 +31,11 @@ publisher:
   publish [dir] --registry <url> [--publisher <name>] [--key <file>]
                                                        build, pack, sign and upload; registers
                                                        the publisher's key on first use
+  deprecate <plugin id>@<version> --registry <url> --publisher <name> --message <text> [--key <file>]
+                                                       still offered, with the message shown
+  yank <plugin id>@<version> --registry <url> --publisher <name> --reason <text> [--key <file>]
+                                                       no longer offered for new installs;
+                                                       operators who have it are warned
 
 operator (DOTMAC_ADMIN_TOKEN: the kernel's ADMIN_TOKEN):
   install <plugin id>[@version] --kernel <url> [--registry <url>] [--with-dependencies] [--yes]
@@ -64,6 +70,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         file: { type: 'string' },
         yes: { type: 'boolean', short: 'y' },
         'with-dependencies': { type: 'boolean' },
+        message: { type: 'string' },
+        reason: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -140,6 +148,22 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
           report,
         });
         return 0;
+      case 'deprecate':
+      case 'yank': {
+        if (given === undefined) throw new CliError(`${command} needs <plugin id>@<version>`);
+        const text =
+          command === 'yank'
+            ? required(values.reason, 'yank needs --reason: operators who have the version are warned with it')
+            : required(values.message, 'deprecate needs --message: what users should do instead');
+        await markVersion(command, given, text, {
+          registry: required(values.registry, `${command} needs --registry, the registry URL`),
+          publisher: required(values.publisher, `${command} needs --publisher, the name the key is registered for`),
+          ...(values.key !== undefined && { keyFile: values.key }),
+          env,
+          report,
+        });
+        return 0;
+      }
       case 'install': {
         const common = {
           kernel: required(values.kernel, 'install needs --kernel, the URL of the kernel to install into'),
