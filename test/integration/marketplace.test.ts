@@ -451,6 +451,42 @@ describe('dependencies installed on request', () => {
   });
 });
 
+describe('an install is all or nothing', () => {
+  test('when the plugin fails after its dependency was installed for it, the dependency goes too', async () => {
+    for (const pkg of [
+      await signedNotesPlugin(workspace.dir, { id: 'acme.ledger', version: '1.0.0' }, acme),
+      await signedNotesPlugin(
+        workspace.dir,
+        {
+          id: 'acme.audit',
+          version: '1.0.0',
+          dependencies: { 'acme.ledger': '^1.0.0' },
+          migrations: { '0001-create-notes': `${CREATE_NOTES}; insert into missing_table values (1)` },
+        },
+        acme,
+      ),
+    ]) {
+      expect((await publish(pkg)).status).toBe(201);
+    }
+    const before = await loaded();
+    const preview = await call('/api/v1/admin/installations/preview', {
+      method: 'POST',
+      body: { pluginId: 'acme.audit', installDependencies: true },
+    });
+    const res = await install({
+      pluginId: 'acme.audit',
+      installDependencies: true,
+      approvedCapabilities: preview.body.capabilities,
+    });
+    expect(res.status).toBe(409);
+    expect(res.body.detail).toMatch(
+      /^installing acme\.audit@1\.0\.0 failed, and nothing was installed: .*migration 0001-create-notes failed: relation "missing_table" does not exist/,
+    );
+    expect(await loaded()).toEqual(before);
+    expect(await installed()).toEqual(before);
+  });
+});
+
 describe('more processes on one database', () => {
   test('another kernel (another machine: its own DATA_DIR) follows what the operator installs and uninstalls', async () => {
     const otherDir = mkdtempSync(join(tmpdir(), 'dotmac-marketplace-other-'));

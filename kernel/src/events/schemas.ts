@@ -14,6 +14,8 @@ const eventsDir = join(dirname(createRequire(import.meta.url).resolve('@dotmac/s
 
 export class EventSchemas {
   private readonly validators = new Map<string, ValidateFunction>();
+  /** Which plugin registered each event type it publishes (the repository's have none). */
+  private readonly owners = new Map<string, string>();
 
   /** A catalogue holding every schema in schemas/events/. */
   static fromRepository(): EventSchemas {
@@ -37,6 +39,21 @@ export class EventSchemas {
     }
     if (this.validators.has(name)) throw new ConflictError(`event type ${name} is already registered`);
     this.validators.set(name, compileSchema(schema));
+  }
+
+  /**
+   * Registers the schema of an event `owner` (a plugin) publishes, or replaces the one an earlier
+   * version of the same plugin registered (an upgrade may add fields). A schema in
+   * schemas/events/ stays: the repository's contract wins over a manifest's copy.
+   */
+  registerOwned(schema: JsonSchema, owner: string): void {
+    const name = schema.$id as string;
+    if (this.validators.has(name)) {
+      if (this.owners.get(name) !== owner) return;
+      this.validators.delete(name);
+    }
+    this.register(schema);
+    this.owners.set(name, owner);
   }
 
   has(name: string): boolean {

@@ -154,7 +154,7 @@ const validateDatagram = compileSchema<DatagramRequest>({
 /** Adds the event types a plugin publishes to the kernel's catalogue (once per kernel). */
 export function registerPublishedEvents(schemas: EventSchemas, manifest: PluginManifest): void {
   for (const event of manifest.capabilities?.events?.publish ?? []) {
-    if (!schemas.has(event.name)) schemas.register({ ...(event.schema as JsonSchema), $id: event.name });
+    schemas.registerOwned({ ...(event.schema as JsonSchema), $id: event.name }, manifest.id);
   }
 }
 

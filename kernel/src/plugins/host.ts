@@ -158,7 +158,7 @@ export class PluginHost {
       if (old) this.unregister(old);
       this.setInstalled(order);
       this.register(loaded);
-      await this.jobs.scheduleInstalled(manifest);
+      await this.jobs.scheduleInstalled(manifest, old?.manifest);
       if (old) this.drain(old.sandbox);
       this.deps.log.info(
         { plugin: manifest.id, version: manifest.version, replaced: old?.manifest.version },
@@ -190,7 +190,7 @@ export class PluginHost {
         );
       }
       this.unregister(plugin);
-      this.jobs.unregister(pluginId);
+      await this.jobs.unregister(pluginId);
       this.plugins.delete(pluginId);
       this.setInstalled(this.list().map((p) => p.manifest));
       await plugin.sandbox.close();

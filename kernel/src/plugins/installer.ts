@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import semver from 'semver';
 import type { PluginRegistry, TrustedPublisherKey } from '../config.ts';
 import type { Database } from '../db/database.ts';
-import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors.ts';
+import { ConflictError, DotmacError, NotFoundError, UnavailableError, ValidationError } from '../errors.ts';
 import { appendAudit } from '../identity/audit.ts';
 import type { Logger } from '../log.ts';
 import { dropPluginDb } from './db/index.ts';
@@ -315,6 +315,17 @@ export class PluginInstaller {
     this.deps.log.info({ plugin: pluginId, version: row.version, schema: schema ?? 'none' }, 'plugin uninstalled');
   }
 
+  /** Takes back a package this request installed (a later one of the same request failed). */
+  private async withdraw({ pluginId, version }: InstalledRef): Promise<void> {
+    await this.deps.host.deactivate(pluginId);
+    await this.deps.db.query('delete from kernel.plugin_package where plugin_id = $1 and version = $2', [
+      pluginId,
+      version,
+    ]);
+    this.running.delete(pluginId);
+    await rm(packageDir(this.deps.dataDir, pluginId, version), { recursive: true, force: true });
+  }
+
   /** Installed packages, with what their registries now say about them. */
   async list(): Promise<InstalledPackage[]> {
     const rows = await this.deps.db.query<{
@@ -385,7 +396,14 @@ export class PluginInstaller {
         await this.deps.host.activate(manifest, dir, 'add');
       } catch (e) {
         await rm(dir, { recursive: true, force: true });
-        throw e;
+        // All or nothing: the dependencies installed for it go too (their schemas stay, as on
+        // an uninstall that keeps them).
+        for (const done of installed.reverse()) await this.withdraw(done);
+        if (e instanceof DotmacError && e.status < 500) throw e;
+        throw new ConflictError(
+          `installing ${manifest.id}@${manifest.version} failed, and nothing was installed: ${(e as Error).message}`,
+          { cause: e },
+        );
       }
       await this.record(candidate, undefined, actor);
       this.running.set(manifest.id, manifest.version);

@@ -84,10 +84,12 @@ export class PluginJobs {
     }
   }
 
-  /** Forgets an uninstalled plugin: its queued jobs fail as not installed. */
-  unregister(pluginId: string): void {
+  /** Forgets an uninstalled plugin and takes its cron jobs off the schedule; queued jobs fail as not installed. */
+  async unregister(pluginId: string): Promise<void> {
+    const manifest = this.declared.get(pluginId);
     this.declared.delete(pluginId);
     this.sandboxes.delete(pluginId);
+    if (manifest && this.scheduling) await this.unscheduleCrons(manifest, new Set());
   }
 
   /** Puts every declared cron job on the queue's schedule (done by processes that run workers). */
@@ -96,9 +98,23 @@ export class PluginJobs {
     for (const manifest of this.declared.values()) await this.scheduleOf(manifest);
   }
 
-  /** Schedules the cron jobs of a plugin installed while this process runs workers. */
-  async scheduleInstalled(manifest: PluginManifest): Promise<void> {
-    if (this.scheduling) await this.scheduleOf(manifest);
+  /**
+   * Schedules the cron jobs of a plugin installed (or upgraded: `replaced`) while this process
+   * runs workers; a cron job the new version no longer has comes off the schedule.
+   */
+  async scheduleInstalled(manifest: PluginManifest, replaced?: PluginManifest): Promise<void> {
+    if (!this.scheduling) return;
+    await this.scheduleOf(manifest);
+    if (replaced) {
+      const kept = new Set((manifest.capabilities?.jobs ?? []).filter((j) => j.cron).map((j) => j.name));
+      await this.unscheduleCrons(replaced, kept);
+    }
+  }
+
+  private async unscheduleCrons(manifest: PluginManifest, kept: ReadonlySet<string>): Promise<void> {
+    for (const job of manifest.capabilities?.jobs ?? []) {
+      if (job.cron && !kept.has(job.name)) await this.queue.unschedule(pluginCronName(manifest.id, job.name));
+    }
   }
 
   private async scheduleOf(manifest: PluginManifest): Promise<void> {
