@@ -14,13 +14,21 @@ import { dropPluginDb } from './db/index.ts';
 import type { Actor } from './enablement.ts';
 import type { PluginHost } from './host.ts';
 import type { PluginManifest } from './manifest.ts';
-import { capabilitySummary, type PluginPackage, readPackage, verifySignature } from './package.ts';
+import {
+  capabilitySummary,
+  DEFAULT_PACKAGE_LIMITS,
+  type PluginPackage,
+  readPackage,
+  verifySignature,
+} from './package.ts';
 import type { DiscoveredPlugin } from './resolver.ts';
 
 /** Where installed packages are unpacked, one folder per version, under DATA_DIR. */
 export const PACKAGES_DIR = 'packages';
 /** How often a process looks for installs made by the others. */
 const SYNC_INTERVAL_MS = 5000;
+/** The most a registry's JSON answer (a listing, a plugin page) may hold. */
+const MAX_REGISTRY_JSON_BYTES = 8 * 1024 * 1024;
 /** How long the kernel waits for a registry. */
 const REGISTRY_TIMEOUT_MS = 15_000;
 
@@ -692,7 +700,40 @@ async function registryJson(base: string, path: string): Promise<unknown> {
   if (!response.ok) {
     throw new UnavailableError(`registry ${base} answered ${response.status} to ${path}: ${await response.text()}`);
   }
-  return response.json();
+  return parseJson(base, path, await boundedBody(base, response, MAX_REGISTRY_JSON_BYTES));
+}
+
+function parseJson(base: string, path: string, body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new UnavailableError(`registry ${base} answered ${path} with something that is not JSON`);
+  }
+}
+
+/**
+ * A registry's answer, read up to `max` bytes: a registry (or whatever answers at its URL)
+ * cannot make the kernel hold more than that in memory.
+ */
+async function boundedBody(base: string, response: Response, max: number): Promise<Buffer> {
+  const tooLarge = () => new UnavailableError(`registry ${base} answered with more than ${max} bytes`);
+  if (Number(response.headers.get('content-length') ?? 0) > max) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  const reader = response.body?.getReader();
+  if (!reader) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    size += read.value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(Buffer.from(read.value));
+  }
+  return Buffer.concat(chunks);
 }
 
 async function registryPage(base: string, pluginId: string): Promise<RegistryPlugin | undefined> {
@@ -703,7 +744,7 @@ async function registryPage(base: string, pluginId: string): Promise<RegistryPlu
       `registry ${base} answered ${response.status} for ${pluginId}: ${await response.text()}`,
     );
   }
-  return (await response.json()) as RegistryPlugin;
+  return parseJson(base, pluginId, await boundedBody(base, response, MAX_REGISTRY_JSON_BYTES)) as RegistryPlugin;
 }
 
 async function registryBytes(base: string, path: string): Promise<Buffer> {
@@ -711,5 +752,5 @@ async function registryBytes(base: string, path: string): Promise<Buffer> {
   if (!response.ok) {
     throw new UnavailableError(`registry ${base} answered ${response.status} to ${path}: ${await response.text()}`);
   }
-  return Buffer.from(await response.arrayBuffer());
+  return boundedBody(base, response, DEFAULT_PACKAGE_LIMITS.maxBytes);
 }
