@@ -68,6 +68,15 @@ const MIGRATIONS: readonly Migration[] = [
         on marketplace.version for each row execute function marketplace.refuse_version_change();
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- A revoked key signs nothing more: not packages, not requests. Kept for the record.
+      alter table marketplace.publisher_key
+        add column revoked_at timestamptz,
+        add column revoked_reason text check ((revoked_at is null) = (revoked_reason is null));
+    `,
+  },
 ];
 
 /** Applies the migrations this database has not had yet; returns the versions applied. */

@@ -42,10 +42,23 @@ const keySchema = {
 
 const publisherSchema = {
   type: 'object',
-  required: ['name', 'keys'],
+  required: ['name', 'keys', 'revokedKeys'],
   properties: {
     name: publisherName,
     keys: { type: 'array', items: keySchema, description: 'Keys whose signatures the registry accepts.' },
+    revokedKeys: {
+      type: 'array',
+      description: 'Keys the publisher revoked: they sign nothing more.',
+      items: {
+        type: 'object',
+        required: ['keyId', 'publicKey', 'revokedAt', 'reason'],
+        properties: {
+          ...keySchema.properties,
+          revokedAt: { type: 'string', format: 'date-time' },
+          reason: { type: 'string', description: 'Why (lost, leaked, rotated).' },
+        },
+      },
+    },
     createdAt: { type: 'string', format: 'date-time' },
   },
 } as const;
@@ -133,6 +146,37 @@ export function registerPublisherRoutes(routes: HttpRoutes, deps: PublisherRoute
           throw new NotFoundError(`no publisher ${params.name} is registered here`);
         await signingPublisher(c, store, params.name);
         return c.json(await store.addKey(params.name, registeredKey(body.publicKey)), 201);
+      },
+    }),
+  );
+
+  routes.add(
+    defineRoute<{ reason: string }, Record<string, never>, { name: string; keyId: string }>({
+      method: 'post',
+      path: '/api/v1/publishers/:name/keys/:keyId/revoke',
+      summary: 'Revoke a signing key (lost, leaked): a request signed by one of the publisher’s keys',
+      tags: ['publishers'],
+      access: 'public',
+      request: {
+        params: {
+          type: 'object',
+          properties: { name: publisherName, keyId: { type: 'string', description: 'The key to revoke.' } },
+        },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['reason'],
+          properties: { reason: { type: 'string', minLength: 1, maxLength: 500, description: 'Why it is revoked.' } },
+        },
+      },
+      responses: { 200: { description: 'Revoked.', schema: publisherSchema } },
+      handler: async ({ c, params, body }) => {
+        const problems = publisherNameProblems(params.name, '/params/name');
+        if (problems.length) throw invalid(problems);
+        if (!(await store.publisher(params.name)))
+          throw new NotFoundError(`no publisher ${params.name} is registered here`);
+        await signingPublisher(c, store, params.name);
+        return c.json(await store.revokeKey(params.name, params.keyId, body.reason));
       },
     }),
   );

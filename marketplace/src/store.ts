@@ -12,7 +12,10 @@ export interface PublisherKey {
 
 export interface Publisher {
   readonly name: string;
+  /** The keys it signs with now. */
   readonly keys: readonly PublisherKey[];
+  /** Keys it revoked: what they signed before stays, they sign nothing more. */
+  readonly revokedKeys: readonly (PublisherKey & { readonly revokedAt: string; readonly reason: string })[];
   readonly createdAt: string;
 }
 
@@ -137,22 +140,64 @@ export class RegistryStore {
       [name],
     );
     if (!row) return undefined;
-    return { name, keys: await this.keysOf(name), createdAt: row.created_at };
+    const revoked = await this.db.query<{ key_id: string; public_key: string; revoked_at: string; reason: string }>(
+      `select key_id, public_key, revoked_reason as reason,
+              to_char(revoked_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as revoked_at
+         from marketplace.publisher_key where publisher = $1 and revoked_at is not null order by revoked_at, key_id`,
+      [name],
+    );
+    return {
+      name,
+      keys: await this.keysOf(name),
+      revokedKeys: revoked.map((r) => ({
+        keyId: r.key_id,
+        publicKey: r.public_key,
+        revokedAt: r.revoked_at,
+        reason: r.reason,
+      })),
+      createdAt: row.created_at,
+    };
   }
 
-  /** The keys `publisher` signs with (none for an unknown publisher). */
+  /**
+   * Revokes a key of `publisher`: it signs no package or request from now on. Refused for an
+   * unknown or already revoked key, and for the last key (the publisher would be locked out).
+   */
+  async revokeKey(publisher: string, keyId: string, reason: string): Promise<Publisher> {
+    await this.db.transaction(async (tx) => {
+      await tx.query('select name from marketplace.publisher where name = $1 for update', [publisher]);
+      const keys = await tx.query<{ key_id: string }>(
+        'select key_id from marketplace.publisher_key where publisher = $1 and revoked_at is null',
+        [publisher],
+      );
+      if (!keys.some((k) => k.key_id === keyId)) {
+        throw new NotFoundError(`publisher ${publisher} has no key ${keyId} in use`);
+      }
+      if (keys.length === 1) {
+        throw new ConflictError(`key ${keyId} is ${publisher}'s last key: add another before revoking it`);
+      }
+      await tx.query(
+        'update marketplace.publisher_key set revoked_at = now(), revoked_reason = $3 where publisher = $1 and key_id = $2',
+        [publisher, keyId, reason],
+      );
+    });
+    return this.existingPublisher(publisher);
+  }
+
+  /** The keys `publisher` signs with, revoked ones left out (none for an unknown publisher). */
   async keysOf(publisher: string): Promise<PublisherKey[]> {
     const rows = await this.db.query<{ key_id: string; public_key: string }>(
-      'select key_id, public_key from marketplace.publisher_key where publisher = $1 order by created_at, key_id',
+      `select key_id, public_key from marketplace.publisher_key
+        where publisher = $1 and revoked_at is null order by created_at, key_id`,
       [publisher],
     );
     return rows.map((r) => ({ keyId: r.key_id, publicKey: r.public_key }));
   }
 
-  /** The key with this id and whose it is. */
+  /** The key with this id and whose it is, unless revoked. */
   async key(keyId: string): Promise<(PublisherKey & { publisher: string }) | undefined> {
     const [row] = await this.db.query<{ publisher: string; public_key: string }>(
-      'select publisher, public_key from marketplace.publisher_key where key_id = $1',
+      'select publisher, public_key from marketplace.publisher_key where key_id = $1 and revoked_at is null',
       [keyId],
     );
     return row && { keyId, publicKey: row.public_key, publisher: row.publisher };

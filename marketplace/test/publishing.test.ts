@@ -87,6 +87,50 @@ describe('publishers', () => {
   });
 });
 
+describe('revoking a key', () => {
+  test('a revoked key signs no package and no request; the last key cannot be revoked', async () => {
+    const frank = newPublisher('frank');
+    await registry.api.register(frank);
+    const lastKey = await registry.api.signedPost(
+      `/api/v1/publishers/frank/keys/${frank.keyId}/revoke`,
+      { reason: 'rotating' },
+      frank,
+    );
+    expect(lastKey.status).toBe(409);
+    expect(lastKey.body.detail).toBe(`key ${frank.keyId} is frank's last key: add another before revoking it`);
+
+    const second = newPublisher('frank');
+    expect(
+      (await registry.api.signedPost('/api/v1/publishers/frank/keys', { publicKey: second.publicKey }, frank)).status,
+    ).toBe(201);
+    const revoked = await registry.api.signedPost(
+      `/api/v1/publishers/frank/keys/${frank.keyId}/revoke`,
+      { reason: 'laptop stolen' },
+      second,
+    );
+    expect(revoked.status).toBe(200);
+    expect((revoked.body.keys as { keyId: string }[]).map((k) => k.keyId)).toEqual([second.keyId]);
+    expect(revoked.body.revokedKeys).toMatchObject([{ keyId: frank.keyId, reason: 'laptop stolen' }]);
+
+    // What the stolen key signs now is refused, packages and requests alike.
+    const stolen = await registry.api.publish(await signedPackage(manifestOf('frank.tool', '1.0.0'), frank));
+    expect(stolen.status).toBe(400);
+    expect(stolen.body.detail).toMatch(/^untrusted: /);
+    const request = await registry.api.signedPost(
+      `/api/v1/publishers/frank/keys/${second.keyId}/revoke`,
+      { reason: 'taking over' },
+      frank,
+    );
+    expect(request.status).toBe(401);
+    expect((await registry.api.get('/api/v1/publishers/frank')).body.keys).toEqual([
+      { keyId: second.keyId, publicKey: second.publicKey },
+    ]);
+    // The key still in use publishes.
+    const published = await registry.api.publish(await signedPackage(manifestOf('frank.tool', '1.0.0'), second));
+    expect(published.status).toBe(201);
+  });
+});
+
 describe('publishing', () => {
   test('a signed package is stored and answered with who signed it and its digest', async () => {
     const tgz = await signedPackage(manifestOf('acme.webhooks', '1.0.0'), acme);
