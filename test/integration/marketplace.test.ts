@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeyPair, Kernel, readPackage, writePackage } from '@dotmac/kernel';
+import { generateKeyPair, Kernel, keyIdOf, readPackage, signRequest, writePackage } from '@dotmac/kernel';
 import { type RunningRegistry, startRegistry } from '@dotmac/marketplace';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTenant, testConfig } from '../support/kernel.ts';
@@ -20,6 +20,8 @@ import { createTestDatabase } from '../support/services.ts';
 const ADMIN_TOKEN = 'marketplace-admin-token-0123456789';
 const acme = { publisher: 'acme', ...generateKeyPair() };
 const mallory = { publisher: 'mallory', ...generateKeyPair() };
+/** Trusted by the operator, then revoked by its publisher at the registry. */
+const initech = { publisher: 'initech', ...generateKeyPair() };
 /** The capabilities of the notes plugin, as the operator approves them. */
 const NOTES_CAPABILITIES = ['db', 'http routes: 2'];
 
@@ -46,7 +48,13 @@ async function bootKernel(): Promise<Kernel> {
       DATA_DIR: dataDir,
       ADMIN_TOKEN,
       PLUGIN_REGISTRIES: JSON.stringify([
-        { url: registry.url, trustedKeys: [{ publisher: 'acme', publicKey: acme.publicKey }] },
+        {
+          url: registry.url,
+          trustedKeys: [
+            { publisher: 'acme', publicKey: acme.publicKey },
+            { publisher: 'initech', publicKey: initech.publicKey },
+          ],
+        },
       ]),
     }),
     pluginRoots: [],
@@ -92,6 +100,7 @@ beforeAll(async () => {
   registry = await startRegistry({ databaseUrl: registryDb.url, host: '127.0.0.1', port: 0 });
   await registerPublisher(registry.url, acme);
   await registerPublisher(registry.url, mallory);
+  await registerPublisher(registry.url, initech);
   // What the publishers put on the registry.
   for (const version of ['1.0.0']) {
     const res = await publish(await signedNotesPlugin(workspace.dir, { version }, acme));
@@ -170,6 +179,42 @@ describe('refused packages install nothing and say which check failed', () => {
     const viaRegistry = await install({ pluginId: 'mallory.tools', approvedCapabilities: NOTES_CAPABILITIES });
     expect(viaRegistry.status).toBe(400);
     expect(viaRegistry.body.detail).toMatch(/^untrusted: /);
+    expect(await installed()).toEqual([]);
+  });
+
+  test('a key the operator trusts but its publisher revoked at the registry no longer counts', async () => {
+    expect(
+      (await publish(await signedNotesPlugin(workspace.dir, { id: 'initech.tps', version: '1.0.0' }, initech))).status,
+    ).toBe(201);
+    const next = generateKeyPair();
+    const signed = async (path: string, body: unknown, key: { privateKeyPem: string; publicKey: string }) => {
+      const text = JSON.stringify(body);
+      return fetch(`${registry.url}${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...signRequest({
+            method: 'POST',
+            path,
+            body: text,
+            keyId: keyIdOf(key.publicKey),
+            privateKeyPem: key.privateKeyPem,
+          }),
+        },
+        body: text,
+      });
+    };
+    expect((await signed('/api/v1/publishers/initech/keys', { publicKey: next.publicKey }, initech)).status).toBe(201);
+    const keyId = keyIdOf(initech.publicKey);
+    const revoked = await signed(`/api/v1/publishers/initech/keys/${keyId}/revoke`, { reason: 'leaked' }, next);
+    expect(revoked.status).toBe(200);
+    const res = await install({ pluginId: 'initech.tps', approvedCapabilities: NOTES_CAPABILITIES });
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toMatch(
+      new RegExp(
+        `^untrusted: initech\\.tps@1\\.0\\.0 is signed with key ${keyId}, which publisher initech revoked at .* \\(leaked\\)$`,
+      ),
+    );
     expect(await installed()).toEqual([]);
   });
 

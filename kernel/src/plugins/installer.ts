@@ -17,6 +17,7 @@ import type { PluginManifest } from './manifest.ts';
 import {
   capabilitySummary,
   DEFAULT_PACKAGE_LIMITS,
+  PackageError,
   type PluginPackage,
   readPackage,
   verifySignature,
@@ -548,6 +549,7 @@ export class PluginInstaller {
         [{ pointer: '/package/plugin.json', detail: 'is not the plugin and version asked for' }],
       );
     }
+    await refuseRevoked(registry.url, publisher, keyId, `${pluginId}@${listed.version}`);
     const notices = listed.deprecated ? [`${pluginId}@${listed.version} is deprecated: ${listed.deprecated}`] : [];
     return { pkg, bytes, source: registry.url, publisher, keyId, notices };
   }
@@ -655,6 +657,32 @@ export async function restorePackages(db: Database, dataDir: string): Promise<Di
       return { dir, manifest: pkg.manifest };
     }),
   );
+}
+
+/**
+ * The operator trusts the key, but its publisher may have revoked it since (lost, leaked): the
+ * registry says so on the publisher's page, and such a signature no longer counts. Only ever
+ * one more refusal: a registry cannot make the kernel trust a key.
+ */
+async function refuseRevoked(base: string, publisher: string, keyId: string, what: string): Promise<void> {
+  const response = await registryFetch(base, `/api/v1/publishers/${encodeURIComponent(publisher)}`);
+  if (response.status === 404) {
+    await response.body?.cancel();
+    return;
+  }
+  if (!response.ok) {
+    throw new UnavailableError(`registry ${base} answered ${response.status} for publisher ${publisher}`);
+  }
+  const page = parseJson(base, publisher, await boundedBody(base, response, MAX_REGISTRY_JSON_BYTES)) as {
+    revokedKeys?: { keyId: string; revokedAt: string; reason: string }[];
+  };
+  const revoked = (page.revokedKeys ?? []).find((k) => k.keyId === keyId);
+  if (revoked) {
+    throw new PackageError(
+      'untrusted',
+      `${what} is signed with key ${keyId}, which publisher ${publisher} revoked at ${base} on ${revoked.revokedAt} (${revoked.reason})`,
+    );
+  }
 }
 
 /** Names the bytes a package folder was unpacked from. */
