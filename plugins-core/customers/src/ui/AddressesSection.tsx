@@ -1,10 +1,10 @@
 // An account's addresses, the billing one first, each with a map link when it has coordinates;
 // staff may add one.
-import { type JsonSchema, SchemaForm, useApi } from '@dotmac/ui';
-import { type ReactNode, useState } from 'react';
+import type { JsonSchema } from '@dotmac/ui';
+import type { ReactNode } from 'react';
 import addressInput from '../../schemas/address-input.json' with { type: 'json' };
 import { type Address, addressLine } from './account.ts';
-import { Card, CardList, SECTION_STYLE } from './layout.tsx';
+import { RecordsSection } from './RecordsSection.tsx';
 
 const field = addressInput.properties;
 
@@ -58,39 +58,19 @@ export function AddressesSection(props: {
   readonly canWrite: boolean;
   readonly onChanged: () => void;
 }): ReactNode {
-  const api = useApi();
-  const [added, setAdded] = useState(0);
-  const add = async (value: Record<string, unknown>) => {
-    await api.post(`/accounts/${props.accountId}/addresses`, value);
-    setAdded((n) => n + 1);
-    props.onChanged();
-  };
   return (
-    <section aria-labelledby="customer-addresses-heading" style={SECTION_STYLE}>
-      <h2 id="customer-addresses-heading">Addresses</h2>
-      {props.addresses.length === 0 ? (
-        <p>No address yet.</p>
-      ) : (
-        <CardList>
-          {props.addresses.map((address) => (
-            <Card key={address.id}>
-              <AddressCard address={address} />
-            </Card>
-          ))}
-        </CardList>
-      )}
-      {props.canWrite ? (
-        <details>
-          <summary>Add an address</summary>
-          <SchemaForm
-            key={added}
-            id="new-address"
-            schema={NEW_ADDRESS_SCHEMA}
-            onSubmit={add}
-            submitLabel="Add address"
-          />
-        </details>
-      ) : null}
-    </section>
+    <RecordsSection
+      kind={{ plural: 'addresses', singular: 'address' }}
+      title="Addresses"
+      empty="No address yet."
+      records={props.addresses}
+      card={(address) => <AddressCard address={address} />}
+      addPath={`/accounts/${props.accountId}/addresses`}
+      addSchema={NEW_ADDRESS_SCHEMA}
+      addSummary="Add an address"
+      addLabel="Add address"
+      canWrite={props.canWrite}
+      onChanged={props.onChanged}
+    />
   );
 }

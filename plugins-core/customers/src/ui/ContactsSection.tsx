@@ -1,9 +1,9 @@
 // An account's contacts, primary first, each a link to write or call; staff may add one.
-import { type JsonSchema, SchemaForm, StatusBadge, useApi } from '@dotmac/ui';
-import { type ReactNode, useState } from 'react';
+import { type JsonSchema, StatusBadge } from '@dotmac/ui';
+import type { ReactNode } from 'react';
 import contactInput from '../../schemas/contact-input.json' with { type: 'json' };
 import type { Contact } from './account.ts';
-import { Card, CardList, SECTION_STYLE } from './layout.tsx';
+import { RecordsSection } from './RecordsSection.tsx';
 
 const field = contactInput.properties;
 
@@ -54,39 +54,19 @@ export function ContactsSection(props: {
   readonly canWrite: boolean;
   readonly onChanged: () => void;
 }): ReactNode {
-  const api = useApi();
-  const [added, setAdded] = useState(0);
-  const add = async (value: Record<string, unknown>) => {
-    await api.post(`/accounts/${props.accountId}/contacts`, value);
-    setAdded((n) => n + 1);
-    props.onChanged();
-  };
   return (
-    <section aria-labelledby="customer-contacts-heading" style={SECTION_STYLE}>
-      <h2 id="customer-contacts-heading">Contacts</h2>
-      {props.contacts.length === 0 ? (
-        <p>No contact yet.</p>
-      ) : (
-        <CardList>
-          {props.contacts.map((contact) => (
-            <Card key={contact.id}>
-              <ContactCard contact={contact} />
-            </Card>
-          ))}
-        </CardList>
-      )}
-      {props.canWrite ? (
-        <details>
-          <summary>Add a contact</summary>
-          <SchemaForm
-            key={added}
-            id="new-contact"
-            schema={NEW_CONTACT_SCHEMA}
-            onSubmit={add}
-            submitLabel="Add contact"
-          />
-        </details>
-      ) : null}
-    </section>
+    <RecordsSection
+      kind={{ plural: 'contacts', singular: 'contact' }}
+      title="Contacts"
+      empty="No contact yet."
+      records={props.contacts}
+      card={(contact) => <ContactCard contact={contact} />}
+      addPath={`/accounts/${props.accountId}/contacts`}
+      addSchema={NEW_CONTACT_SCHEMA}
+      addSummary="Add a contact"
+      addLabel="Add contact"
+      canWrite={props.canWrite}
+      onChanged={props.onChanged}
+    />
   );
 }
