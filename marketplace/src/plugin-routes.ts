@@ -207,69 +207,51 @@ export function registerPluginRoutes(routes: HttpRoutes, store: RegistryStore): 
     }),
   );
 
-  routes.add(
-    defineRoute<{ message: string }, Record<string, never>, VersionParams>({
-      method: 'post',
-      path: '/api/v1/plugins/:id/versions/:version/deprecate',
+  // Deprecate and yank: the owner marks a version with a text, in a request signed by its key.
+  const marks = [
+    {
+      action: 'deprecate',
+      field: 'message',
       summary: 'Deprecate a version (a request signed by a key of the owning publisher)',
-      tags: ['plugins'],
-      access: 'public',
-      request: {
-        params: versionParams,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['message'],
-          properties: {
-            message: {
-              type: 'string',
-              minLength: 1,
-              maxLength: 1000,
-              description: 'What users should do instead (shown wherever the version is).',
-            },
-          },
-        },
-      },
-      responses: { 200: { description: 'Deprecated.', schema: versionSchema } },
-      handler: async ({ c, params, body }) => {
-        const { id, version } = pluginRef(params);
-        await signedByOwner(c, store, id, version);
-        return c.json(versionView(await store.deprecate(id, version, body.message)));
-      },
-    }),
-  );
-
-  routes.add(
-    defineRoute<{ reason: string }, Record<string, never>, VersionParams>({
-      method: 'post',
-      path: '/api/v1/plugins/:id/versions/:version/yank',
+      description: 'What users should do instead (shown wherever the version is).',
+      done: 'Deprecated.',
+      mark: (id: string, version: string, text: string) => store.deprecate(id, version, text),
+    },
+    {
+      action: 'yank',
+      field: 'reason',
       summary: 'Yank a version: no longer offered for new installs (a request signed by the owning publisher)',
-      tags: ['plugins'],
-      access: 'public',
-      request: {
-        params: versionParams,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['reason'],
-          properties: {
-            reason: {
-              type: 'string',
-              minLength: 1,
-              maxLength: 1000,
-              description: 'Why (a security hole, data loss): operators with it installed are warned with it.',
-            },
+      description: 'Why (a security hole, data loss): operators with it installed are warned with it.',
+      done: 'Yanked.',
+      mark: (id: string, version: string, text: string) => store.yank(id, version, text),
+    },
+  ] as const;
+  for (const m of marks) {
+    routes.add(
+      defineRoute<Record<string, string>, Record<string, never>, VersionParams>({
+        method: 'post',
+        path: `/api/v1/plugins/:id/versions/:version/${m.action}`,
+        summary: m.summary,
+        tags: ['plugins'],
+        access: 'public',
+        request: {
+          params: versionParams,
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            required: [m.field],
+            properties: { [m.field]: { type: 'string', minLength: 1, maxLength: 1000, description: m.description } },
           },
         },
-      },
-      responses: { 200: { description: 'Yanked.', schema: versionSchema } },
-      handler: async ({ c, params, body }) => {
-        const { id, version } = pluginRef(params);
-        await signedByOwner(c, store, id, version);
-        return c.json(versionView(await store.yank(id, version, body.reason)));
-      },
-    }),
-  );
+        responses: { 200: { description: m.done, schema: versionSchema } },
+        handler: async ({ c, params, body }) => {
+          const { id, version } = pluginRef(params);
+          await signedByOwner(c, store, id, version);
+          return c.json(versionView(await m.mark(id, version, body[m.field] as string)));
+        },
+      }),
+    );
+  }
 }
 
 /** Refuses unless the request is signed by a key of the publisher owning the plugin. */
